@@ -1,0 +1,69 @@
+/** Scalar math shared by the CPU kernels, in f64. The WGSL kernels implement the same formulas in f32. */
+
+/** erf by its Maclaurin series (|x| < 4, where f64 keeps ~9 digits through the cancellation) and ±1 beyond. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 4) return Math.sign(x) * (1 - 1.6e-8);
+  let term = x;
+  let sum = x;
+  const x2 = x * x;
+  for (let n = 1; n < 120; n++) {
+    term *= -x2 / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** GELU as PyTorch's default (exact, erf-based): x·Φ(x). */
+export function gelu(x: number): number {
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+
+export function geluGrad(x: number): number {
+  return 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+}
+
+import type { Activation } from '../../backend.js';
+
+export function activate(act: Activation, x: number): number {
+  switch (act) {
+    case 'none':
+      return x;
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'gelu':
+      return gelu(x);
+  }
+}
+
+/** f'(z) for the pre-activation z. */
+export function activationDerivative(act: Activation, z: number): number {
+  switch (act) {
+    case 'none':
+      return 1;
+    case 'relu':
+      return z > 0 ? 1 : 0;
+    case 'sigmoid': {
+      const s = sigmoid(z);
+      return s * (1 - s);
+    }
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+    case 'gelu':
+      return geluGrad(z);
+  }
+}

@@ -1,0 +1,108 @@
+/** WGSL snippets shared by the kernels: the same formulas as backends/cpu/math.ts, in f32. */
+import type { Activation } from '../../../backend.js';
+
+export const WG = 256;
+
+/**
+ * A 1-D launch over `n` items, folded into 2-D when it exceeds maxComputeWorkgroupsPerDimension.
+ * The kernel recovers the flat index with `flatIndex`.
+ */
+export function grid1d(n: number, perGroup = WG, maxDim = 65535): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / perGroup));
+  if (groups <= maxDim) return [groups, 1];
+  const y = Math.ceil(groups / maxDim);
+  return [Math.ceil(groups / y), y];
+}
+
+export const flatIndex = /* wgsl */ `
+fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
+  return (wid.y * nwg.x + wid.x) * ${WG}u + lid.x;
+}`;
+
+// Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as erf is not a WGSL builtin.
+export const mathFns = /* wgsl */ `
+fn erf_approx(x: f32) -> f32 {
+  let ax = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * ax);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-ax * ax);
+  return select(-y, y, x >= 0.0);
+}
+fn sigmoid_f(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+// tanh through exp overflows to NaN on some drivers past |x| ~ 44: clamp where f32 tanh is ±1 already.
+fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
+fn gelu_f(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752)); }
+fn gelu_grad_f(x: f32) -> f32 {
+  return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.39894228040143268;
+}`;
+
+/** Activation codes for kernels that pick the activation at run time (one pipeline for all). */
+export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, gelu: 4 };
+
+export const applyActivationFn = /* wgsl */ `
+fn apply_act(z: f32, act: u32) -> f32 {
+  switch act {
+    case 1u: { return max(z, 0.0); }
+    case 2u: { return sigmoid_f(z); }
+    case 3u: { return tanh_f(z); }
+    case 4u: { return gelu_f(z); }
+    default: { return z; }
+  }
+}`;
+
+export function activationExpr(act: Activation, v: string): string {
+  switch (act) {
+    case 'none':
+      return v;
+    case 'relu':
+      return `max(${v}, 0.0)`;
+    case 'sigmoid':
+      return `sigmoid_f(${v})`;
+    case 'tanh':
+      return `tanh_f(${v})`;
+    case 'gelu':
+      return `gelu_f(${v})`;
+  }
+}
+
+export function activationGradExpr(act: Activation, z: string): string {
+  switch (act) {
+    case 'none':
+      return '1.0';
+    case 'relu':
+      return `select(0.0, 1.0, ${z} > 0.0)`;
+    case 'sigmoid':
+      return `(sigmoid_f(${z}) * (1.0 - sigmoid_f(${z})))`;
+    case 'tanh':
+      return `(1.0 - tanh_f(${z}) * tanh_f(${z}))`;
+    case 'gelu':
+      return `gelu_grad_f(${z})`;
+  }
+}
+
+/** Uniform block builder: u32 and f32 fields packed in order, 4 bytes each. */
+export class Params {
+  private readonly buf: ArrayBuffer;
+  private readonly u: Uint32Array;
+  private readonly f: Float32Array;
+  private i = 0;
+  constructor(fields: number) {
+    this.buf = new ArrayBuffer(Math.max(16, Math.ceil(fields / 4) * 16));
+    this.u = new Uint32Array(this.buf);
+    this.f = new Float32Array(this.buf);
+  }
+  u32(v: number): this {
+    this.u[this.i++] = v >>> 0;
+    return this;
+  }
+  f32(v: number): this {
+    this.f[this.i++] = v;
+    return this;
+  }
+  get bytes(): ArrayBuffer {
+    return this.buf;
+  }
+}

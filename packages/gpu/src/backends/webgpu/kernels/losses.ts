@@ -1,0 +1,121 @@
+/**
+ * Loss kernels: loss and gradient in ONE dispatch. A single workgroup strides over the rows,
+ * writes the gradient as it goes and reduces the loss in workgroup memory — no second pass and
+ * no float atomics (WGSL has none).
+ */
+import { mathFns, WG } from './common.js';
+
+const reduceTail = (expr: string) => /* wgsl */ `
+  partial[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid.x < s) { partial[lid.x] += partial[lid.x + s]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { loss[0] = ${expr}; }`;
+
+/** Softmax cross-entropy with integer labels (stored as f32) and optional class weights (PyTorch's weighted mean). */
+export function softmaxCrossEntropyKernel(weighted: boolean): string {
+  return /* wgsl */ `
+struct P { rows: u32, cols: u32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<storage, read> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<f32>;
+${weighted ? '@group(0) @binding(2) var<storage, read> cw: array<f32>;' : ''}
+@group(0) @binding(${weighted ? 3 : 2}) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(${weighted ? 4 : 3}) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(${weighted ? 5 : 4}) var<uniform> p: P;
+var<workgroup> partial: array<f32, ${WG}>;
+var<workgroup> wsum_shared: f32;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  ${
+    weighted
+      ? `// Σ w[y]: each invocation sums its rows, then one tree reduction.
+  var ws = 0.0;
+  for (var r = lid.x; r < p.rows; r += ${WG}u) { ws += cw[u32(labels[r])]; }
+  partial[lid.x] = ws;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid.x < s) { partial[lid.x] += partial[lid.x + s]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { wsum_shared = partial[0]; }
+  workgroupBarrier();
+  let wsum = wsum_shared;
+  workgroupBarrier();`
+      : 'let wsum = f32(p.rows);'
+  }
+  var acc = 0.0;
+  for (var r = lid.x; r < p.rows; r += ${WG}u) {
+    let off = r * p.cols;
+    let y = u32(labels[r]);
+    let wy = ${weighted ? 'cw[y]' : '1.0'};
+    var mx = logits[off];
+    for (var j = 1u; j < p.cols; j++) { mx = max(mx, logits[off + j]); }
+    var s = 0.0;
+    for (var j = 0u; j < p.cols; j++) { s += exp(logits[off + j] - mx); }
+    let lse = mx + log(s);
+    acc += wy * (lse - logits[off + y]);
+    let scale = wy / wsum;
+    for (var j = 0u; j < p.cols; j++) {
+      let pj = exp(logits[off + j] - lse);
+      grad[off + j] = scale * (pj - select(0.0, 1.0, j == y));
+    }
+  }
+  ${reduceTail('partial[0] / wsum')}
+}`;
+}
+
+/** Binary cross-entropy on logits: mean of w·(max(z,0) − z·t + log(1 + e^−|z|)), grad w·(σ(z) − t)/n. */
+export function binaryCrossEntropyKernel(weighted: boolean): string {
+  return /* wgsl */ `${mathFns}
+struct P { n: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> z: array<f32>;
+@group(0) @binding(1) var<storage, read> t: array<f32>;
+${weighted ? '@group(0) @binding(2) var<storage, read> w: array<f32>;' : ''}
+@group(0) @binding(${weighted ? 3 : 2}) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(${weighted ? 4 : 3}) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(${weighted ? 5 : 4}) var<uniform> p: P;
+var<workgroup> partial: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = 0.0;
+  let inv = 1.0 / f32(p.n);
+  for (var i = lid.x; i < p.n; i += ${WG}u) {
+    let zi = z[i];
+    let wi = ${weighted ? 'w[i]' : '1.0'};
+    let ti = t[i];
+    // e = e^−|z| and σ(−|z|) are small and exact where σ(z) would round to 1 in f32.
+    let e = exp(-abs(zi));
+    // log1p(e) as log(u)·e/(u − 1), u = 1 + e (Goldberg): exact to an ulp where log(1 + e) is not.
+    let u = 1.0 + e;
+    let log1pe = select(log(u) * e / (u - 1.0), e, u == 1.0);
+    acc += wi * (max(zi, 0.0) - zi * ti + log1pe);
+    let s_small = e / (1.0 + e);
+    grad[i] = wi * select(s_small - ti, (1.0 - ti) - s_small, zi >= 0.0) * inv;
+  }
+  ${reduceTail('partial[0] * inv')}
+}`;
+}
+
+export function meanSquaredErrorKernel(): string {
+  return /* wgsl */ `
+struct P { n: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> pred: array<f32>;
+@group(0) @binding(1) var<storage, read> t: array<f32>;
+@group(0) @binding(2) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(3) var<storage, read_write> grad: array<f32>;
+@group(0) @binding(4) var<uniform> p: P;
+var<workgroup> partial: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var acc = 0.0;
+  let inv = 1.0 / f32(p.n);
+  for (var i = lid.x; i < p.n; i += ${WG}u) {
+    let d = pred[i] - t[i];
+    acc += d * d;
+    grad[i] = 2.0 * d * inv;
+  }
+  ${reduceTail('partial[0] * inv')}
+}`;
+}

@@ -1,0 +1,548 @@
+import { create } from 'webgpu';
+import { BufferUsage as GPUBufferUsage, MapMode as GPUMapMode } from './usage.js';
+import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, CustomKernel, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
+import { GpuError } from '../../errors.js';
+import { BufferPool } from './buffer-pool.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { ACTIVATION_CODE, grid1d, Params, WG } from './kernels/common.js';
+import { activationGradKernel, adamKernel, binaryKernel, fillKernel, sgdKernel, unaryKernel } from './kernels/elementwise.js';
+import { argmaxRowsKernel, reduceKernel, softmaxRowsKernel } from './kernels/rows.js';
+import { binaryCrossEntropyKernel, meanSquaredErrorKernel, softmaxCrossEntropyKernel } from './kernels/losses.js';
+import { DEFAULT_GENERAL_TILE, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
+import { Waiter } from './waiter.js';
+
+
+/** A tensor's storage on this backend: a pooled buffer and the bytes the tensor uses of it. */
+export interface WebGpuStorage {
+  buffer: GPUBuffer;
+  bytes: number;
+  backend: WebGpuBackend;
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for CPU implementations of Vulkan such as Mesa's lavapipe (llvmpipe) or SwiftShader. */
+  isSoftware: boolean;
+}
+
+export interface WebGpuOptions {
+  /** Caps the bytes bound per storage binding (chunking threshold); defaults to the device limit. */
+  maxBindingBytes?: number;
+  powerPreference?: 'low-power' | 'high-performance';
+}
+
+type Binding = { buffer: GPUBuffer; offset?: number; size?: number };
+
+const UNIFORM_CHUNK = 64 * 1024;
+const UNIFORM_ALIGN = 256;
+
+let instance: GPU | undefined;
+/** One Dawn instance per process: creating several leaks threads in dawn.node. */
+export function dawn(): GPU {
+  if (!instance) instance = create(process.env.GANTRY_DAWN_FLAGS ? process.env.GANTRY_DAWN_FLAGS.split(' ') : []) as GPU;
+  return instance;
+}
+
+/** Finds the adapter Dawn offers, or undefined when there is none. */
+export async function requestAdapter(powerPreference?: 'low-power' | 'high-performance'): Promise<GPUAdapter | undefined> {
+  try {
+    return (await dawn().requestAdapter(powerPreference ? { powerPreference } : undefined)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
+  const i = (adapter as unknown as { info?: GPUAdapterInfo }).info ?? ({} as GPUAdapterInfo);
+  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
+  return {
+    vendor: i.vendor ?? '',
+    architecture: i.architecture ?? '',
+    device: i.device ?? '',
+    description: i.description ?? '',
+    isSoftware: /llvmpipe|lavapipe|swiftshader|software|warp/.test(text) || (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+  };
+}
+
+/**
+ * The WebGPU backend: Dawn through the `webgpu` package. Work is recorded into one command
+ * encoder (one compute pass, many dispatches) and submitted only when the host needs a result
+ * or a host write must be ordered after it, so an op chain costs no round trip.
+ */
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu' as const;
+  readonly cache: PipelineCache;
+  readonly pool: BufferPool;
+  private readPool: BufferPool;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batchOps: string[] = [];
+  private scopeOpen = false;
+  private scopeResults: Promise<GpuError | null>[] = [];
+  private uncaptured: GpuError[] = [];
+  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number }[] = [];
+  private uniformChunk = 0;
+  readonly maxBindingBytes: number;
+  readonly maxWorkgroups: number;
+  readonly waiter = new Waiter();
+  /** Estimated work (flops + bytes) recorded since the last submit, for the waiter. */
+  private batchCost = 0;
+  private destroyed = false;
+  lost: GPUDeviceLostInfo | undefined;
+  /** The tuned tile, and the tuned tile for shapes it cannot run. */
+  matmulTile: MatmulTile = DEFAULT_GENERAL_TILE;
+  generalTile: MatmulTile = DEFAULT_GENERAL_TILE;
+  submits = 0;
+  dispatches = 0;
+
+  private constructor(
+    readonly adapter: GPUAdapter,
+    readonly device: GPUDevice,
+    readonly info: AdapterInfo,
+    opts: WebGpuOptions,
+    onLost: (info: GPUDeviceLostInfo) => void,
+  ) {
+    this.cache = new PipelineCache(device);
+    this.pool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    this.readPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 64 * 1024 * 1024);
+    const lim = device.limits;
+    this.maxBindingBytes = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize, opts.maxBindingBytes ?? Infinity);
+    if (this.maxBindingBytes < 1024) throw new GpuError('BAD_ARGUMENT', `maxBindingBytes must be at least 1024, got ${opts.maxBindingBytes}`, 'createGpu');
+    this.maxWorkgroups = lim.maxComputeWorkgroupsPerDimension;
+    device.lost.then((info) => {
+      if (this.destroyed && info.reason === 'destroyed' && !this.lost) return;
+      this.lost = info;
+      onLost(info);
+    });
+    (device as unknown as { onuncapturederror: ((e: { error: GPUError }) => void) | null }).onuncapturederror = (e) => {
+      this.uncaptured.push(toGpuError(e.error, 'device'));
+    };
+  }
+
+  static async create(adapter: GPUAdapter, opts: WebGpuOptions, onLost: (info: GPUDeviceLostInfo) => void): Promise<WebGpuBackend> {
+    const lim = adapter.limits;
+    // Ask for what the adapter can do: the defaults (128 MiB bindings, 256 MiB buffers) are far below it.
+    const features: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
+    const device = await adapter.requestDevice({
+      requiredFeatures: features,
+      requiredLimits: {
+        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+        maxBufferSize: lim.maxBufferSize,
+        maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: lim.maxComputeWorkgroupSizeY,
+        maxStorageBuffersPerShaderStage: Math.min(lim.maxStorageBuffersPerShaderStage, 10),
+      },
+    });
+    return new WebGpuBackend(adapter, device, describeAdapter(adapter), opts, onLost);
+  }
+
+  /** Whether this device can run a matmul tile (subgroup tiles need a fixed subgroup size). */
+  supportsTile(t: MatmulTile): boolean {
+    if (t.family !== 'subgroup') return true;
+    const i = (this.adapter as unknown as { info?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
+    return this.device.features.has('subgroups') && i?.subgroupMinSize === t.sg && i?.subgroupMaxSize === t.sg;
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  // ---- memory -------------------------------------------------------------------------
+
+  alloc(size: number): WebGpuStorage {
+    const bytes = size * 4;
+    if (bytes > this.device.limits.maxBufferSize) {
+      throw new GpuError('OUT_OF_MEMORY', `a tensor of ${size} elements (${bytes} bytes) exceeds the device's maxBufferSize of ${this.device.limits.maxBufferSize} bytes`, 'alloc');
+    }
+    this.openScope();
+    return { buffer: this.pool.acquire(bytes), bytes, backend: this };
+  }
+
+  free(storage: unknown): void {
+    const s = storage as WebGpuStorage;
+    if (s.backend !== this || this.destroyed) return;
+    // A pending dispatch may still use the buffer; the queue orders its reuse after it.
+    this.pool.release(s.buffer);
+  }
+
+  write(storage: unknown, data: Float32Array, offset: number): void {
+    const s = storage as WebGpuStorage;
+    // queue.writeBuffer runs before any command not yet submitted: submit those first.
+    if (this.encoder) this.flush();
+    this.openScope();
+    this.device.queue.writeBuffer(s.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  async read(storage: unknown, size: number): Promise<Float32Array> {
+    const s = storage as WebGpuStorage;
+    const bytes = size * 4;
+    this.openScope();
+    const staging = this.readPool.acquire(bytes);
+    this.endPass();
+    this.enc().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.batchCost += bytes;
+    this.flush();
+    try {
+      await this.waiter.beforeMap();
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      this.waiter.done();
+      const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+      this.readPool.release(staging);
+      await this.checkErrors();
+      return out;
+    } catch (e) {
+      this.waiter.done();
+      if (e instanceof GpuError) throw e;
+      if (this.lost) throw new GpuError('DEVICE_LOST', `the device was lost while reading back (${this.lost.reason}: ${this.lost.message})`, 'read');
+      throw new GpuError('VALIDATION', `readback failed: ${(e as Error).message}`, 'read');
+    }
+  }
+
+  copy(src: unknown, dst: unknown, size: number): void {
+    this.endPass();
+    this.openScope();
+    this.enc().copyBufferToBuffer((src as WebGpuStorage).buffer, 0, (dst as WebGpuStorage).buffer, 0, size * 4);
+    this.batchCost += size * 8;
+  }
+
+  fill(dst: unknown, size: number, value: number): void {
+    this.chunked1d(size, (base, n) => {
+      this.run('fill', fillKernel, [this.slice(dst, base, n)], new Params(4).u32(n).u32(base).u32(0).f32(value).bytes, grid1d(n, WG, this.maxWorkgroups), n * 4);
+    });
+  }
+
+  // ---- kernels ------------------------------------------------------------------------
+
+  matmul(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams): void {
+    const { m, n, k } = p;
+    const maxElems = this.maxBindingBytes / 4;
+    const tile = tileSupports(this.matmulTile, p.transposeA, p.transposeB, n, k) ? this.matmulTile : this.generalTile;
+    const maxRowsByGrid = this.maxWorkgroups * tileRows(tile);
+    const bElems = n * k;
+    const fits = m * k <= maxElems && m * n <= maxElems && bElems <= maxElems && m <= maxRowsByGrid;
+    if (fits) return this.matmulDispatch(a, b, bias, out, p, tile, 0, m, 0, k, false);
+    if (!p.transposeA && bElems <= maxElems) {
+      // Row chunks of A and out: each chunk is an independent product.
+      // Bindings start 256-byte aligned below the chunk; leave room for that slack.
+      const rows = Math.min(Math.floor((maxElems - 64) / Math.max(k, n)), maxRowsByGrid);
+      if (rows < 1) throw this.tooLarge('matmul', 'a', m, k);
+      for (let r0 = 0; r0 < m; r0 += rows) this.matmulDispatch(a, b, bias, out, p, tile, r0, Math.min(rows, m - r0), 0, k, false);
+      return;
+    }
+    if (p.transposeA && !p.transposeB && m * n <= maxElems && m <= maxRowsByGrid) {
+      // C = Σ_chunks A_cᵀ·B_c over chunks of the shared dimension k (rows of both A and B), accumulated in place.
+      const ks = Math.floor((maxElems - 64) / Math.max(m, n));
+      if (ks < 1) throw this.tooLarge('matmul', 'a', k, m);
+      for (let k0 = 0; k0 < k; k0 += ks) this.matmulDispatch(a, b, bias, out, p, tile, 0, m, k0, Math.min(ks, k - k0), k0 + ks < k);
+      return;
+    }
+    throw new GpuError('BAD_ARGUMENT', `operands of ${m}×${k} and ${k}×${n}${p.transposeA ? ' (a transposed)' : ''}${p.transposeB ? ' (b transposed)' : ''} exceed the binding limit of ${this.maxBindingBytes} bytes in a layout that cannot be chunked; split the product`, 'matmul');
+  }
+
+  private matmulDispatch(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams, tile: MatmulTile, r0: number, rows: number, k0: number, ks: number, partial: boolean): void {
+    const last = !partial;
+    const variant = { tile, transposeA: p.transposeA, transposeB: p.transposeB };
+    const as = a as WebGpuStorage, bs = b as WebGpuStorage, os = out as WebGpuStorage;
+    const aBind = p.transposeA ? this.aligned(as, k0 * p.m, ks * p.m) : this.aligned(as, r0 * p.k, rows * p.k);
+    const bBind = p.transposeA ? this.aligned(bs, k0 * p.n, ks * p.n) : this.aligned(bs, 0, p.n * p.k);
+    const oBind = this.aligned(os, r0 * p.n, rows * p.n);
+    const useBias = !!bias && last;
+    const biasBind = useBias ? this.slice(bias, 0, p.n) : { buffer: this.dummy(), offset: 0, size: 16 };
+    const binds: Binding[] = [aBind.binding, bBind.binding, biasBind, oBind.binding];
+    const accumulate = p.transposeA && k0 > 0;
+    const act = last ? ACTIVATION_CODE[p.activation] : 0;
+    const params = new Params(12).u32(rows).u32(p.n).u32(ks).u32(accumulate ? 1 : 0).f32(p.alpha).u32(useBias ? 1 : 0).u32(act).u32(aBind.shift).u32(bBind.shift).u32(oBind.shift).bytes;
+    const [gx, gy] = matmulGrid(tile, rows, p.n);
+    this.run(matmulKey(variant), () => matmulKernel(variant), binds, params, [gx, gy, 1], 2 * rows * p.n * ks);
+  }
+
+  private dummyBuffer: GPUBuffer | undefined;
+  /** A 16-byte buffer bound where a kernel's optional input is absent. */
+  private dummy(): GPUBuffer {
+    return (this.dummyBuffer ??= this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
+  }
+
+  binary(op: BinaryOp, a: unknown, b: unknown, out: unknown, rows: number, cols: number, bc: Broadcast): void {
+    const size = rows * cols;
+    const bLen = bc === 'full' ? size : bc === 'row' ? cols : bc === 'col' ? rows : 1;
+    this.chunked1d(size, (base, n) => {
+      const bBind = bc === 'full' ? this.slice(b, base, n) : this.slice(b, 0, bLen);
+      this.run(`binary:${op}:${bc}`, () => binaryKernel(op, bc), [this.slice(a, base, n), bBind, this.slice(out, base, n)], new Params(4).u32(n).u32(base).u32(cols).f32(0).bytes, grid1d(n, WG, this.maxWorkgroups), n * 12);
+    });
+  }
+
+  unary(op: UnaryOp, a: unknown, out: unknown, size: number, alpha: number): void {
+    this.chunked1d(size, (base, n) => {
+      this.run(`unary:${op}`, () => unaryKernel(op), [this.slice(a, base, n), this.slice(out, base, n)], new Params(4).u32(n).u32(base).u32(0).f32(alpha).bytes, grid1d(n, WG, this.maxWorkgroups), n * 8);
+    });
+  }
+
+  activationGrad(act: Activation, dy: unknown, z: unknown, out: unknown, size: number): void {
+    this.chunked1d(size, (base, n) => {
+      this.run(`actgrad:${act}`, () => activationGradKernel(act), [this.slice(dy, base, n), this.slice(z, base, n), this.slice(out, base, n)], new Params(4).u32(n).u32(base).u32(0).f32(0).bytes, grid1d(n, WG, this.maxWorkgroups), n * 12);
+    });
+  }
+
+  softmaxRows(a: unknown, out: unknown, rows: number, cols: number): void {
+    this.chunkedRows(rows, cols, 'softmaxRows', (r0, nr) => {
+      const ab = this.aligned(a, r0 * cols, nr * cols), ob = this.aligned(out, r0 * cols, nr * cols);
+      this.run('softmaxRows', softmaxRowsKernel, [ab.binding, ob.binding], new Params(4).u32(nr).u32(cols).u32(ab.shift).u32(ob.shift).bytes, grid1d(nr, WG, this.maxWorkgroups), nr * cols * 12);
+    });
+  }
+
+  argmaxRows(a: unknown, out: unknown, rows: number, cols: number): void {
+    this.chunkedRows(rows, cols, 'argmaxRows', (r0, nr) => {
+      const ab = this.aligned(a, r0 * cols, nr * cols), ob = this.aligned(out, r0, nr);
+      this.run('argmaxRows', argmaxRowsKernel, [ab.binding, ob.binding], new Params(4).u32(nr).u32(cols).u32(ab.shift).u32(ob.shift).bytes, grid1d(nr, WG, this.maxWorkgroups), nr * cols * 4);
+    });
+  }
+
+  reduce(op: ReduceOp, a: unknown, out: unknown, rows: number, cols: number, axis: 0 | 1): void {
+    if (axis === 1) {
+      this.chunkedRows(rows, cols, 'reduce', (r0, nr) => {
+        const ab = this.aligned(a, r0 * cols, nr * cols), ob = this.aligned(out, r0, nr);
+        this.run(`reduce:${op}:1`, () => reduceKernel(op, 1), [ab.binding, ob.binding], new Params(4).u32(nr).u32(cols).u32(ab.shift).u32(ob.shift).bytes, grid1d(nr, WG, this.maxWorkgroups), nr * cols * 4);
+      });
+      return;
+    }
+    this.checkFits('reduce', 'a', rows * cols);
+    this.run(`reduce:${op}:0`, () => reduceKernel(op, 0), [this.slice(a, 0, rows * cols), this.slice(out, 0, cols)], new Params(4).u32(rows).u32(cols).u32(0).u32(0).bytes, grid1d(cols, WG, this.maxWorkgroups), rows * cols * 4);
+  }
+
+  softmaxCrossEntropy(logits: unknown, labels: unknown, weights: unknown, loss: unknown, grad: unknown, rows: number, cols: number): void {
+    this.checkFits('softmaxCrossEntropy', 'logits', rows * cols);
+    const binds = [this.slice(logits, 0, rows * cols), this.slice(labels, 0, rows)];
+    if (weights) binds.push(this.slice(weights, 0, cols));
+    binds.push(this.slice(loss, 0, 1), this.slice(grad, 0, rows * cols));
+    this.run(`sce:${weights ? 'w' : ''}`, () => softmaxCrossEntropyKernel(!!weights), binds, new Params(4).u32(rows).u32(cols).u32(0).u32(0).bytes, [1, 1, 1], rows * cols * 40);
+  }
+
+  binaryCrossEntropy(z: unknown, t: unknown, w: unknown, loss: unknown, grad: unknown, size: number): void {
+    this.checkFits('binaryCrossEntropy', 'logits', size);
+    const binds = [this.slice(z, 0, size), this.slice(t, 0, size)];
+    if (w) binds.push(this.slice(w, 0, size));
+    binds.push(this.slice(loss, 0, 1), this.slice(grad, 0, size));
+    this.run(`bce:${w ? 'w' : ''}`, () => binaryCrossEntropyKernel(!!w), binds, new Params(4).u32(size).bytes, [1, 1, 1], size * 40);
+  }
+
+  meanSquaredError(pred: unknown, t: unknown, loss: unknown, grad: unknown, size: number): void {
+    this.checkFits('meanSquaredError', 'pred', size);
+    this.run('mse', meanSquaredErrorKernel, [this.slice(pred, 0, size), this.slice(t, 0, size), this.slice(loss, 0, 1), this.slice(grad, 0, size)], new Params(4).u32(size).bytes, [1, 1, 1], size * 20);
+  }
+
+  sgdStep(w: unknown, g: unknown, v: unknown, size: number, p: SgdParams): void {
+    const momentum = p.momentum !== 0;
+    this.chunked1d(size, (base, n) => {
+      const binds = [this.slice(w, base, n), this.slice(g, base, n)];
+      if (momentum) binds.push(this.slice(v, base, n));
+      this.run(`sgd:${momentum}:${p.nesterov}`, () => sgdKernel(momentum, p.nesterov), binds, new Params(5).u32(n).u32(base).f32(p.lr).f32(p.momentum).f32(p.weightDecay).bytes, grid1d(n, WG, this.maxWorkgroups), n * 20);
+    });
+  }
+
+  adamStep(w: unknown, g: unknown, m: unknown, v: unknown, size: number, p: AdamParams): void {
+    const bc1 = 1 - p.beta1 ** p.step;
+    const bc2 = 1 - p.beta2 ** p.step;
+    this.chunked1d(size, (base, n) => {
+      this.run(`adam:${p.decoupled}`, () => adamKernel(p.decoupled), [this.slice(w, base, n), this.slice(g, base, n), this.slice(m, base, n), this.slice(v, base, n)], new Params(9).u32(n).u32(base).f32(p.lr).f32(p.beta1).f32(p.beta2).f32(p.eps).f32(p.weightDecay).f32(bc1).f32(bc2).bytes, grid1d(n, WG, this.maxWorkgroups), n * 28);
+    });
+  }
+
+  dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {
+    const binds = [...inputs, ...outputs].map((s) => this.slice(s, 0, (s as WebGpuStorage).bytes / 4));
+    const [x, y = 1, z = 1] = kernel.workgroups;
+    this.run(`custom:${kernel.key}`, () => kernel.code, binds, kernel.params, [x, y, z], 0, kernel.entryPoint);
+  }
+
+  /** Runs a raw pipeline over raw buffers (ceiling measurements, autotuning). */
+  dispatchRaw(key: string, code: () => string, buffers: GPUBuffer[], params: ArrayBuffer | undefined, groups: [number, number, number], cost = 0): void {
+    this.run(key, code, buffers.map((buffer) => ({ buffer })), params, groups, cost);
+  }
+
+  // ---- submission ---------------------------------------------------------------------
+
+  flush(): void {
+    if (!this.encoder) {
+      this.closeScope();
+      return;
+    }
+    this.endPass();
+    for (let i = 0; i <= this.uniformChunk && i < this.uniformChunks.length; i++) {
+      const c = this.uniformChunks[i];
+      if (c.used > 0) this.device.queue.writeBuffer(c.buffer, 0, c.cpu.buffer, 0, c.used);
+      c.used = 0;
+    }
+    this.uniformChunk = 0;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.waiter.submitted(this.batchCost);
+    this.batchCost = 0;
+    this.submits++;
+    this.encoder = null;
+    this.closeScope();
+  }
+
+  async sync(): Promise<void> {
+    this.flush();
+    if (!this.lost) {
+      await this.waiter.beforeMap();
+      try {
+        await this.device.queue.onSubmittedWorkDone();
+      } finally {
+        this.waiter.done();
+      }
+    }
+    await this.checkErrors();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    try {
+      this.encoder = null;
+      this.pass = null;
+      this.pool.destroy();
+      this.readPool.destroy();
+      for (const c of this.uniformChunks) c.buffer.destroy();
+      this.device.destroy();
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Simulates a device loss (tests); the owning Gpu re-acquires a device. */
+  loseDevice(): void {
+    this.device.destroy();
+  }
+
+  get isLost(): boolean {
+    return !!this.lost;
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private enc(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.openScope();
+      this.encoder = this.device.createCommandEncoder();
+    }
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private openScope(): void {
+    if (this.lost) throw new GpuError('DEVICE_LOST', `the device was lost (${this.lost.reason}: ${this.lost.message}); await gpu.ready() for a new one`);
+    if (this.destroyed) throw new GpuError('DESTROYED', 'the Gpu was destroyed');
+    if (this.scopeOpen) return;
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.scopeOpen = true;
+  }
+
+  private closeScope(): void {
+    if (!this.scopeOpen) return;
+    this.scopeOpen = false;
+    const distinct = [...new Set(this.batchOps)];
+    const ops = distinct.length ? distinct.join(', ') : 'allocation or upload';
+    this.batchOps = [];
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    this.scopeResults.push(
+      Promise.all([validation, oom]).then(
+        ([v, o]) => (v ? toGpuError(v, ops) : o ? toGpuError(o, ops) : null),
+        () => null,
+      ),
+    );
+  }
+
+  async checkErrors(): Promise<void> {
+    this.closeScope();
+    const pending = this.scopeResults;
+    this.scopeResults = [];
+    const errs = (await Promise.all(pending)).filter((e): e is GpuError => !!e);
+    errs.push(...this.uncaptured.splice(0));
+    if (errs.length) throw errs[0];
+  }
+
+  private uniformSlot(bytes: ArrayBuffer): Binding {
+    const size = Math.max(16, bytes.byteLength);
+    let c = this.uniformChunks[this.uniformChunk];
+    if (c && c.used + size > UNIFORM_CHUNK) {
+      this.uniformChunk++;
+      c = this.uniformChunks[this.uniformChunk];
+    }
+    if (!c) {
+      c = { buffer: this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }), cpu: new Uint8Array(UNIFORM_CHUNK), used: 0 };
+      this.uniformChunks.push(c);
+    }
+    const offset = c.used;
+    c.cpu.set(new Uint8Array(bytes), offset);
+    c.used = Math.ceil((offset + size) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
+    return { buffer: c.buffer, offset, size };
+  }
+
+  private run(key: string, code: () => string, binds: Binding[], params: ArrayBuffer | undefined, groups: [number, number, number] | [number, number], cost: number, entryPoint?: string): void {
+    this.openScope();
+    const pipeline = this.cache.get(key, code, entryPoint);
+    const entries: GPUBindGroupEntry[] = binds.map((b, i) => ({ binding: i, resource: b }));
+    if (params) entries.push({ binding: binds.length, resource: this.uniformSlot(params) });
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.enc();
+    if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    this.dispatches++;
+    this.batchCost += cost;
+    this.batchOps.push(key.split(':')[0]);
+  }
+
+  /** A binding of `n` elements of `s` from element `base` (base·4 must be 256-aligned when non-zero). */
+  private slice(s: unknown, base: number, n: number): Binding {
+    const st = s as WebGpuStorage;
+    return { buffer: st.buffer, offset: base * 4, size: Math.max(4, n * 4) };
+  }
+
+  private chunked1d(size: number, fn: (base: number, n: number) => void): void {
+    const maxElems = Math.floor(this.maxBindingBytes / 4 / 64) * 64;
+    for (let base = 0; base < size; base += maxElems) fn(base, Math.min(maxElems, size - base));
+  }
+
+  /** A binding of `n` elements from element `base`, starting at the 256-byte boundary at or below it; `shift` is base's offset inside it. */
+  private aligned(s: unknown, base: number, n: number): { binding: Binding; shift: number } {
+    const start = Math.floor(base / 64) * 64;
+    const shift = base - start;
+    return { binding: this.slice(s, start, n + shift), shift };
+  }
+
+  private chunkedRows(rows: number, cols: number, op: string, fn: (r0: number, n: number) => void): void {
+    const maxElems = this.maxBindingBytes / 4;
+    if (rows * cols <= maxElems) return fn(0, rows);
+    const per = Math.floor((maxElems - 64) / cols);
+    if (per < 1) throw this.tooLarge(op, 'a', rows, cols);
+    for (let r0 = 0; r0 < rows; r0 += per) fn(r0, Math.min(per, rows - r0));
+  }
+
+  private checkFits(op: string, arg: string, elems: number): void {
+    if (elems * 4 > this.maxBindingBytes) throw new GpuError('BAD_ARGUMENT', `${arg} of ${elems} elements exceeds the binding limit of ${this.maxBindingBytes} bytes for this op; split it`, op);
+  }
+
+  private tooLarge(op: string, arg: string, r: number, c: number): GpuError {
+    return new GpuError('BAD_ARGUMENT', `${arg} [${r}, ${c}] cannot be chunked under the binding limit of ${this.maxBindingBytes} bytes`, op);
+  }
+}
+
+export function toGpuError(e: GPUError, ops: string): GpuError {
+  const isOom = (e as { constructor?: { name?: string } }).constructor?.name === 'GPUOutOfMemoryError' || /out of memory|OutOfMemory/i.test(e.message);
+  return new GpuError(isOom ? 'OUT_OF_MEMORY' : 'VALIDATION', `${isOom ? 'out of memory' : 'WebGPU validation error'} in [${ops}]: ${e.message}`);
+}

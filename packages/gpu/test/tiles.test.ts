@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpu, MATMUL_CANDIDATES, WebGpuBackend, type Gpu } from '@gantry/gpu';
+import { nanTensor, randn, relErr, rng, SEED, webgpu } from './helpers.js';
+
+// The autotuner picks one tile per adapter; every candidate must be correct wherever it runs.
+let gpu: Gpu;
+let cpu: Gpu;
+beforeAll(async () => {
+  gpu = await webgpu();
+  cpu = await createGpu({ backend: 'cpu' });
+});
+afterAll(() => {
+  gpu.destroy();
+  cpu.destroy();
+});
+
+describe('matmul tiles', () => {
+  it('the device reports the tile it tuned, and the timings it measured', () => {
+    const m = gpu.info.matmul!;
+    expect(m.tile).toMatch(/^[rsg]\d/);
+    expect(m.general).toMatch(/^[rs]\d/);
+    expect(Object.keys(m.timings ?? {}).length).toBeGreaterThan(0);
+  });
+
+  const backend = () => gpu._backend as WebGpuBackend;
+  const candidates = MATMUL_CANDIDATES.map((t) => [JSON.stringify(t), t] as const);
+
+  it.each(candidates)('tile %s against the CPU reference', async (_, tile) => {
+    const b = backend();
+    if (!b.supportsTile(tile)) return; // a subgroup tile on an adapter without a fixed subgroup size: never chosen there
+    const saved = [b.matmulTile, b.generalTile];
+    b.matmulTile = tile;
+    if (tile.family !== 'subgroup') b.generalTile = tile;
+    try {
+      const r = rng(SEED + 101);
+      const shapes: Array<[number, number, number, boolean, boolean]> = [
+        [64, 128, 96, false, false],
+        [72, 36, 200, false, false],
+        [33, 20, 45, false, false],
+        [1, 64, 256, false, false],
+        [40, 24, 28, tile.family !== 'subgroup', false],
+      ];
+      for (const [m, k, n, tA, tB] of shapes) {
+        const a = randn(r, m * k);
+        const bb = randn(r, k * n);
+        const bias = randn(r, n);
+        const run = (x: Gpu) =>
+          x.matmul(x.tensor(a, tA ? [k, m] : [m, k]), x.tensor(bb, tB ? [n, k] : [k, n]), { transposeA: tA, transposeB: tB, bias: x.tensor(bias, [n]), activation: 'gelu', out: x === gpu ? nanTensor(gpu, [m, n]) : undefined }).read();
+        expect(relErr(await run(gpu), await run(cpu)), `seed=${SEED} tile=${JSON.stringify(tile)} m=${m} k=${k} n=${n}`).toBeLessThanOrEqual(1e-5);
+      }
+    } finally {
+      [b.matmulTile, b.generalTile] = saved;
+    }
+  });
+});
