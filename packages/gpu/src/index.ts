@@ -12,6 +12,6 @@ export type { LossResult } from './ops/loss.js';
 export type { AdamOptions, SgdOptions } from './ops/optimizer.js';
 export type { AdapterInfo } from './backends/webgpu/webgpu-backend.js';
 export { CpuBackend } from './backends/cpu/cpu-backend.js';
-export { WebGpuBackend } from './backends/webgpu/webgpu-backend.js';
+export { WebGpuBackend, dawn as dawnInstance, installWebGpuGlobals } from './backends/webgpu/webgpu-backend.js';
 export { fmaKernel, copyKernel } from './backends/webgpu/kernels/ceiling.js';
 export { MATMUL_CANDIDATES, type MatmulTile } from './backends/webgpu/kernels/matmul.js';

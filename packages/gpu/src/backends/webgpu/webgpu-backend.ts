@@ -1,4 +1,4 @@
-import { create } from 'webgpu';
+import { create, globals as webgpuGlobals } from 'webgpu';
 import { BufferUsage as GPUBufferUsage, MapMode as GPUMapMode } from './usage.js';
 import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, CustomKernel, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
 import { GpuError } from '../../errors.js';
@@ -222,7 +222,7 @@ export class WebGpuBackend implements Backend {
   matmul(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams): void {
     const { m, n, k } = p;
     const maxElems = this.maxBindingBytes / 4;
-    const tile = tileSupports(this.matmulTile, p.transposeA, p.transposeB, n, k) ? this.matmulTile : this.generalTile;
+    const tile = tileSupports(this.matmulTile, p.transposeA, p.transposeB, m, n, k) ? this.matmulTile : this.generalTile;
     const maxRowsByGrid = this.maxWorkgroups * tileRows(tile);
     const bElems = n * k;
     const fits = m * k <= maxElems && m * n <= maxElems && bElems <= maxElems && m <= maxRowsByGrid;
@@ -545,4 +545,17 @@ export class WebGpuBackend implements Backend {
 export function toGpuError(e: GPUError, ops: string): GpuError {
   const isOom = (e as { constructor?: { name?: string } }).constructor?.name === 'GPUOutOfMemoryError' || /out of memory|OutOfMemory/i.test(e.message);
   return new GpuError(isOom ? 'OUT_OF_MEMORY' : 'VALIDATION', `${isOom ? 'out of memory' : 'WebGPU validation error'} in [${ops}]: ${e.message}`);
+}
+
+/**
+ * Installs Dawn's WebGPU globals (GPUBufferUsage, …) and `navigator.gpu` on globalThis, sharing
+ * Gantry's Dawn instance, so that browser-style WebGPU libraries (tfjs-backend-webgpu) run in
+ * Node on the same adapter. Call it before importing such a library.
+ */
+export function installWebGpuGlobals(): GPU {
+  const gpu = dawn();
+  Object.assign(globalThis, webgpuGlobals);
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (!nav?.gpu) Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu, userAgent: 'node' }, configurable: true, writable: true });
+  return gpu;
 }

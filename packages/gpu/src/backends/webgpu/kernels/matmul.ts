@@ -32,7 +32,7 @@ export interface SharedTile {
  * `subgroup`: for adapters with a fixed subgroup size `sg` (lavapipe: 8). Lane ℓ loads A rows
  * ℓ, ℓ+sg, … as vec4s along k and shares them with the other lanes by subgroupBroadcast, so
  * every element of A is loaded once per subgroup instead of once per lane; each lane owns
- * `cv` vec4 column groups of B. Needs k and n multiples of 4 and no transposes.
+ * `cv` vec4 column groups of B. Needs k a multiple of 4, and n (B) or m (Aᵀ) too: see tileSupports.
  */
 export interface SubgroupTile {
   family: 'subgroup';
@@ -114,9 +114,10 @@ export function matmulKernel(v: MatmulVariant): string {
 }
 
 /** Whether a tile can run this product (the subgroup tiles need vec4-aligned k and n, no transposes). */
-export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boolean, n: number, k: number): boolean {
+export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number): boolean {
   if (t.family !== 'subgroup') return true;
-  return !transposeA && !transposeB && n % 4 === 0 && k % 4 === 0;
+  // vec4 loads along k (A, or Bᵀ), along n (B) and along m (Aᵀ) need those sizes to be multiples of 4.
+  return k % 4 === 0 && (transposeB || n % 4 === 0) && (!transposeA || (m % 4 === 0 && t.ra <= 4));
 }
 
 /** Rows of output one workgroup covers (for the dispatch-size limit). */
@@ -129,31 +130,51 @@ function subgroupKernel(v: MatmulVariant, t: SubgroupTile): string {
   const RA = [...Array(t.ra).keys()];
   const CV = [...Array(t.cv).keys()];
   const rows = S * t.ra;
+  const groups = rows / 4; // vec4 row groups, for a transposed A
   const L: string[] = [];
   L.push(`  let lane = sgid;`);
   // Row blocks vary fastest across workgroups so that consecutive workgroups share one
   // B column panel (it stays in cache) while A panels stream through.
   L.push(`  let row0 = (wid.x * ${t.wgs}u + lid.y) * ${rows}u;`);
   L.push(`  let c4base = wid.y * ${S * t.cv}u + lane;`);
-  L.push('  let k4n = p.k / 4u; let n4 = p.n / 4u;');
-  L.push('  let rmax = p.m - 1u; let cmax = n4 - 1u;');
-  for (const q of RA) L.push(`  let arow${q} = p.a_off / 4u + min(row0 + ${q * S}u + lane, rmax) * k4n;`);
-  for (const c of CV) L.push(`  let bcol${c} = min(c4base + ${c * S}u, cmax);`);
+  L.push('  let k4n = p.k / 4u; let n4 = (p.n + 3u) / 4u;');
+  L.push('  let rmax = p.m - 1u; let cmax = p.n - 1u;');
+  if (!v.transposeA) {
+    // A [m, k]: lane ℓ loads rows ℓ, ℓ+S, … as vec4s along k.
+    for (const q of RA) L.push(`  let arow${q} = p.a_off / 4u + min(row0 + ${q * S}u + lane, rmax) * k4n;`);
+  } else {
+    // Aᵀ stored [k, m]: lane ℓ < rows/4 loads the vec4 of rows 4ℓ..4ℓ+3 for each k.
+    L.push(`  let m4 = p.m / 4u;`);
+    L.push(`  let agrp = p.a_off / 4u + min(row0 / 4u + min(lane, ${groups - 1}u), m4 - 1u);`);
+  }
+  if (!v.transposeB) {
+    for (const c of CV) L.push(`  let bcol${c} = min(c4base + ${c * S}u, n4 - 1u);`);
+  } else {
+    // Bᵀ stored [n, k]: each of the lane's 4 columns is a row of Bᵀ, loaded as vec4s along k.
+    for (const c of CV) for (let e = 0; e < 4; e++) L.push(`  let brow${c}_${e} = p.b_off / 4u + min((c4base + ${c * S}u) * 4u + ${e}u, cmax) * k4n;`);
+  }
   for (let r = 0; r < rows; r++) for (const c of CV) L.push(`  var acc${r}_${c} = vec4<f32>(0.0);`);
   L.push('  for (var k4 = 0u; k4 < k4n; k4++) {');
-  for (const q of RA) L.push(`    let av${q} = a4[arow${q} + k4];`);
-  for (let kk = 0; kk < 4; kk++) {
-    for (const c of CV) L.push(`    let b${kk}_${c} = b4[p.b_off / 4u + (k4 * 4u + ${kk}u) * n4 + bcol${c}];`);
+  if (!v.transposeA) for (const q of RA) L.push(`    let av${q} = a4[arow${q} + k4];`);
+  else for (let kk = 0; kk < 4; kk++) L.push(`    let at${kk} = a4[agrp + (k4 * 4u + ${kk}u) * m4];`);
+  if (!v.transposeB) {
+    for (let kk = 0; kk < 4; kk++) for (const c of CV) L.push(`    let b${kk}_${c} = b4[p.b_off / 4u + (k4 * 4u + ${kk}u) * (p.n / 4u) + bcol${c}];`);
+  } else {
+    for (const c of CV) for (let e = 0; e < 4; e++) L.push(`    let bt${c}_${e} = b4[brow${c}_${e} + k4];`);
+    for (let kk = 0; kk < 4; kk++) {
+      const comp = 'xyzw'[kk];
+      for (const c of CV) L.push(`    let b${kk}_${c} = vec4<f32>(bt${c}_0.${comp}, bt${c}_1.${comp}, bt${c}_2.${comp}, bt${c}_3.${comp});`);
+    }
   }
   for (let kk = 0; kk < 4; kk++) {
     const comp = 'xyzw'[kk];
-    for (const q of RA)
-      for (let s = 0; s < S; s++) {
-        const r = q * S + s;
-        L.push(`    { let a = subgroupBroadcast(av${q}.${comp}, ${s}u);`);
-        for (const c of CV) L.push(`      acc${r}_${c} = fma(vec4<f32>(a), b${kk}_${c}, acc${r}_${c});`);
-        L.push('    }');
-      }
+    for (let r = 0; r < rows; r++) {
+      // Row r's A value for this k, broadcast from the lane that loaded it.
+      const a = !v.transposeA ? `subgroupBroadcast(av${Math.floor(r / S)}.${comp}, ${r % S}u)` : `subgroupBroadcast(at${kk}.${'xyzw'[r % 4]}, ${Math.floor(r / 4)}u)`;
+      L.push(`    { let a = ${a};`);
+      for (const c of CV) L.push(`      acc${r}_${c} = fma(vec4<f32>(a), b${kk}_${c}, acc${r}_${c});`);
+      L.push('    }');
+    }
   }
   L.push('  }');
   // One epilogue in a loop over the accumulators: unrolled epilogues multiply compile time.
@@ -165,11 +186,11 @@ function subgroupKernel(v: MatmulVariant, t: SubgroupTile): string {
   L.push('    if (row < p.m && c4 < n4) {');
   L.push('      let v = res[e];');
   L.push('      for (var q = 0u; q < 4u; q++) {');
-  L.push(`        ${epilogue('v[q]', 'row', '(c4 * 4u + q)')}`);
+  L.push('        let col = c4 * 4u + q;');
+  L.push(`        if (col < p.n) ${epilogue('v[q]', 'row', 'col')}`);
   L.push('      }');
   L.push('    }');
   L.push('  }');
-
   return `enable subgroups;
 ${mathFns}
 ${bindings(true)}
