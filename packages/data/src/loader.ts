@@ -1,0 +1,526 @@
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { RecordBatch, tableFromIPC, tableToIPC, Table, type DataType, type Vector } from 'apache-arrow';
+import { Batch } from './batch.js';
+import { DataError, deserializeError } from './errors.js';
+import { Pipeline, type PipelineEvent, type PipelinePlan } from './pipeline.js';
+import { columnKind } from './schema.js';
+import { ScanStats, checkShard, trackWorker, type BadRow, type Shard, type Source } from './source.js';
+
+/** A per-batch transform: a function (runs on the thread that iterates the loader). */
+export type BatchTransformFn = (batch: Batch) => Batch | Promise<Batch>;
+
+/**
+ * A transform that worker threads can load: `module` exports (as `export`, default 'default') a
+ * factory called once per thread with `options` (structured-cloneable, e.g. a fitted pipeline's
+ * state) that returns the per-batch function.
+ */
+export interface TransformSpec {
+  module: string | URL;
+  export?: string;
+  options?: unknown;
+}
+
+export interface DataLoaderOptions {
+  /** Feature columns: names, or all columns but the label (the default). */
+  features?: string[];
+  /** Label column (numeric or bool); none by default. */
+  label?: string;
+  /**
+   * Feature columns to pass through as Arrow vectors in `batch.columns` rather than convert
+   * (string and dictionary columns always are).
+   */
+  categorical?: string[];
+  /** Rows per batch (default 1024). */
+  batchSize?: number;
+  /** Drop the last, partial batch of each epoch (default false). */
+  dropLast?: boolean;
+  /** Passes over the data in one iteration (default 1). */
+  epochs?: number;
+  /** Shuffle rows (default false): with a buffer of `shuffleBuffer` rows and the units' order. */
+  shuffle?: boolean;
+  /** Shuffle buffer rows (default 65536; tf.data's buffer_size). */
+  shuffleBuffer?: number;
+  /** Shuffle the order of files / row groups / record batches each epoch (default: = shuffle). */
+  shuffleFiles?: boolean;
+  /** Seed of every random choice (default 0): the same seed gives the same batches. */
+  seed?: number;
+  /** Batches prepared ahead of the consumer (default 2). Memory is bounded by about prefetch × batch. */
+  prefetch?: number;
+  /** Worker threads that read, decode, shuffle and transform (default 0: the calling thread). */
+  workers?: number;
+  /** Read only this shard of the source (data-parallel training). */
+  shard?: Shard;
+  /** Per-batch transform: a function (calling thread) or a module spec (workers, when there are any). */
+  transform?: BatchTransformFn | TransformSpec;
+  /** Row-movement kernels: WebAssembly SIMD (default) or plain JavaScript. */
+  kernel?: 'wasm' | 'js';
+}
+
+/** What a loader resolved from its options and the source's schema. */
+export interface LoaderInfo {
+  featureNames: string[];
+  label?: string;
+  passthrough: string[];
+  /** Default-feature columns left out because their type cannot convert (timestamps, lists, ...). */
+  ignored: string[];
+  workers: number;
+  kernel: string;
+}
+
+export interface LoaderStats {
+  rows: number;
+  batches: number;
+  /** Rows skipped by `onBadRow: 'skip'` in text sources. */
+  skippedRows: number;
+  badRows: BadRow[];
+}
+
+const DEFAULTS = { batchSize: 1024, prefetch: 2, shuffleBuffer: 65536, epochs: 1, seed: 0 };
+
+/**
+ * Iterates a Source as batches ready for training: `for await (const b of loader)` gives
+ * `b.x` (row-major Float32Array [n, d]), `b.y`, `b.n`, `b.featureNames`.
+ */
+export class DataLoader implements AsyncIterable<Batch> {
+  readonly options: Readonly<DataLoaderOptions>;
+  /** Counters of the last (or current) iteration. */
+  stats: LoaderStats = { rows: 0, batches: 0, skippedRows: 0, badRows: [] };
+  private infoPromise?: Promise<{ info: LoaderInfo; plan: PipelinePlan }>;
+
+  constructor(readonly source: Source, options: DataLoaderOptions = {}) {
+    const o = { ...options };
+    const posInt = (v: unknown, name: string, min = 1) => {
+      if (v !== undefined && (!Number.isInteger(v) || (v as number) < min)) throw new DataError('ARGUMENT', `${name} must be an integer >= ${min} (got ${v})`);
+    };
+    posInt(o.batchSize, 'batchSize');
+    posInt(o.epochs, 'epochs');
+    posInt(o.prefetch, 'prefetch', 0);
+    posInt(o.workers, 'workers', 0);
+    posInt(o.shuffleBuffer, 'shuffleBuffer', 0);
+    checkShard(o.shard);
+    if (o.workers && o.workers > 0 && typeof source.descriptor !== 'function') {
+      throw new DataError('ARGUMENT', `workers need a source that worker threads can rebuild (this ${source.kind} source has no descriptor())`);
+    }
+    this.options = o;
+  }
+
+  /** Resolved columns and settings (reads the source's schema). */
+  async info(): Promise<LoaderInfo> {
+    return (await this.resolve()).info;
+  }
+
+  private resolve(): Promise<{ info: LoaderInfo; plan: PipelinePlan }> {
+    this.infoPromise ??= (async () => {
+      const o = this.options;
+      const schema = await this.source.schema();
+      const byName = new Map(schema.fields.map((f) => [f.name, f]));
+      const label = o.label;
+      if (label !== undefined) {
+        const f = byName.get(label);
+        if (!f) throw new DataError('MISSING_COLUMN', `no label column '${label}' (columns: ${[...byName.keys()].join(', ')})`, { column: label });
+        if (columnKind(f.type) !== 'numeric') throw new DataError('TYPE', `label column of type ${String(f.type)} cannot convert to f32 (encode it as numbers first)`, { column: label });
+      }
+      const categorical = new Set(o.categorical ?? []);
+      const explicit = o.features !== undefined;
+      const names = o.features ?? schema.fields.map((f) => f.name).filter((n) => n !== label);
+      const features: string[] = [];
+      const passthrough: string[] = [];
+      const passthroughTypes: DataType[] = [];
+      const ignored: string[] = [];
+      for (const c of categorical) if (!byName.has(c)) throw new DataError('MISSING_COLUMN', `no categorical column '${c}'`, { column: c });
+      for (const n of names) {
+        const f = byName.get(n);
+        if (!f) throw new DataError('MISSING_COLUMN', `no feature column '${n}' (columns: ${[...byName.keys()].join(', ')})`, { column: n });
+        if (n === label) throw new DataError('ARGUMENT', `column '${n}' is both a feature and the label`, { column: n });
+        const kind = categorical.has(n) ? 'passthrough' : columnKind(f.type);
+        if (kind === 'numeric') features.push(n);
+        else if (kind === 'passthrough') {
+          passthrough.push(n);
+          passthroughTypes.push(f.type);
+        } else if (explicit) throw new DataError('TYPE', `feature column of type ${String(f.type)} cannot convert to f32`, { column: n });
+        else ignored.push(n);
+      }
+      for (const c of categorical) if (!passthrough.includes(c)) {
+        passthrough.push(c);
+        passthroughTypes.push(byName.get(c)!.type);
+      }
+      const shuffle = o.shuffle ?? false;
+      const workers = o.workers ?? 0;
+      const B = shuffle ? (o.shuffleBuffer ?? DEFAULTS.shuffleBuffer) : 0;
+      const plan: PipelinePlan = {
+        features,
+        label,
+        passthrough,
+        passthroughTypes,
+        batchSize: o.batchSize ?? DEFAULTS.batchSize,
+        shuffleBuffer: workers > 1 ? Math.ceil(B / workers) : B,
+        seed: o.seed ?? DEFAULTS.seed,
+        shuffleUnits: o.shuffleFiles ?? shuffle,
+        epochs: o.epochs ?? DEFAULTS.epochs,
+        shard: o.shard,
+        tail: workers > 0 ? 'separate' : o.dropLast ? 'drop' : 'keep',
+        kernel: o.kernel,
+      };
+      if (plan.shuffleBuffer === 1) plan.shuffleBuffer = 0;
+      const info: LoaderInfo = { featureNames: features, label, passthrough, ignored, workers, kernel: o.kernel ?? 'wasm' };
+      return { info, plan };
+    })();
+    return this.infoPromise;
+  }
+
+  /** Rows in the source (or this shard's share of it, estimated) when cheap to know. */
+  async numRows(): Promise<number | undefined> {
+    const n = await this.source.numRows();
+    if (n === undefined) return undefined;
+    return this.options.shard ? Math.round(n / this.options.shard.count) : n;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    this.stats = { rows: 0, batches: 0, skippedRows: 0, badRows: [] };
+    const workers = this.options.workers ?? 0;
+    const it = workers > 0 ? this.workerIterator(workers) : this.localIterator();
+    const stats = this.stats;
+    return {
+      next: async () => {
+        const r = await it.next();
+        if (!r.done) {
+          stats.rows += r.value.n;
+          stats.batches++;
+        }
+        return r;
+      },
+      return: async (v?: unknown) => {
+        await it.return?.(v);
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private async loadTransform(): Promise<BatchTransformFn | undefined> {
+    const t = this.options.transform;
+    if (!t) return undefined;
+    if (typeof t === 'function') return t;
+    return loadTransformSpec(t);
+  }
+
+  /** Single-thread iteration with a prefetch queue. */
+  private localIterator(): AsyncIterator<Batch> {
+    const stats = new ScanStats();
+    const self = this;
+    async function* gen(): AsyncGenerator<Batch> {
+      const { plan } = await self.resolve();
+      const transform = await self.loadTransform();
+      const p = new Pipeline(self.source, plan, stats);
+      self.currentKernel = p.kernelKind;
+      try {
+        for await (const ev of p.run()) {
+          self.syncStats(stats);
+          if (ev.kind === 'batch') yield transform ? await transform(ev.batch) : ev.batch;
+        }
+      } finally {
+        self.syncStats(stats);
+      }
+    }
+    return prefetch(gen(), this.options.prefetch ?? DEFAULTS.prefetch);
+  }
+
+  /** The kernel the last iteration used ('wasm-simd' or 'js'). */
+  currentKernel?: string;
+
+  private syncStats(s: ScanStats | { skippedRows: number; badRows: BadRow[] }): void {
+    this.stats.skippedRows = s.skippedRows;
+    this.stats.badRows = s.badRows.slice();
+  }
+
+  /** Iteration through `count` worker threads, merged round-robin in a deterministic order. */
+  private workerIterator(count: number): AsyncIterator<Batch> {
+    const self = this;
+    async function* gen(): AsyncGenerator<Batch> {
+      const { plan } = await self.resolve();
+      const o = self.options;
+      const fnTransform = typeof o.transform === 'function' ? o.transform : undefined;
+      const spec = o.transform && typeof o.transform !== 'function' ? normalizeSpec(o.transform) : undefined;
+      // Tails are merged on this thread, so a module transform also runs here for them.
+      const tailTransform = fnTransform ?? (spec ? await loadTransformSpec(spec) : undefined);
+      const credits = Math.max(1, Math.ceil((o.prefetch ?? DEFAULTS.prefetch) / count));
+      const pool = new WorkerPool(count, self.source.descriptor!()!, plan, spec, credits);
+      const skipped = new ScanStats();
+      let index = 0;
+      try {
+        await pool.start();
+        for (let epoch = 0; epoch < plan.epochs; epoch++) {
+          const active = Array.from({ length: count }, (_, i) => i);
+          const tails: Batch[] = [];
+          let pos = 0;
+          while (active.length) {
+            const w = active[pos];
+            const msg = await pool.take(w);
+            if (msg.kind === 'epochEnd') {
+              if (msg.tail) tails[w] = msg.tail;
+              self.currentKernel = pool.kernel;
+              skipped.merge(msg.stats);
+              self.syncStats(skipped);
+              active.splice(pos, 1);
+              if (pos >= active.length) pos = 0;
+              continue;
+            }
+            pool.credit(w);
+            pos = (pos + 1) % active.length;
+            const b = renumber(msg.batch, epoch, index++);
+            yield fnTransform ? await fnTransform(b) : b;
+          }
+          for (const b of mergeTails(tails.filter(Boolean), plan.batchSize, !!o.dropLast)) {
+            const t = renumber(b, epoch, index++);
+            yield tailTransform ? await tailTransform(t) : t;
+          }
+          index = 0;
+        }
+      } finally {
+        await pool.close();
+      }
+    }
+    return prefetch(gen(), 0);
+  }
+}
+
+function renumber(b: Batch, epoch: number, index: number): Batch {
+  return new Batch({ x: b.x, y: b.y, n: b.n, featureNames: b.featureNames, label: b.label, columns: b.columns, epoch, index });
+}
+
+/** Concatenates the workers' partial last batches and cuts them into full batches (+ maybe one partial). */
+export function* mergeTails(tails: Batch[], batchSize: number, dropLast: boolean): Generator<Batch> {
+  if (!tails.length) return;
+  const total = tails.reduce((s, t) => s + t.n, 0);
+  const d = tails[0].d;
+  const x = new Float32Array(total * d);
+  const y = tails[0].y.length ? new Float32Array(total) : new Float32Array(0);
+  const cols: Record<string, Vector> = {};
+  let o = 0;
+  for (const t of tails) {
+    x.set(t.x, o * d);
+    if (y.length) y.set(t.y, o);
+    for (const [k, v] of Object.entries(t.columns)) cols[k] = cols[k] ? cols[k].concat(v) : v;
+    o += t.n;
+  }
+  for (let s = 0; s < total; s += batchSize) {
+    const n = Math.min(batchSize, total - s);
+    if (n < batchSize && dropLast) return;
+    const columns: Record<string, Vector> = {};
+    for (const [k, v] of Object.entries(cols)) columns[k] = v.slice(s, s + n);
+    yield new Batch({ x: x.slice(s * d, (s + n) * d), y: y.length ? y.slice(s, s + n) : y, n, featureNames: tails[0].featureNames, label: tails[0].label, columns });
+  }
+}
+
+function normalizeSpec(t: TransformSpec): TransformSpec {
+  return { module: String(t.module instanceof URL ? t.module.href : t.module), export: t.export ?? 'default', options: t.options };
+}
+
+export async function loadTransformSpec(t: TransformSpec): Promise<BatchTransformFn> {
+  const spec = normalizeSpec(t);
+  const url = /^[a-z]+:/i.test(spec.module as string) ? (spec.module as string) : pathToFileURL(spec.module as string).href;
+  const mod = (await import(url)) as Record<string, unknown>;
+  const factory = mod[spec.export!];
+  if (typeof factory !== 'function') throw new DataError('ARGUMENT', `transform module ${spec.module} has no function export '${spec.export}'`);
+  const fn = await (factory as (o: unknown) => unknown)(spec.options);
+  if (typeof fn !== 'function') throw new DataError('ARGUMENT', `transform factory '${spec.export}' of ${spec.module} did not return a function`);
+  return fn as BatchTransformFn;
+}
+
+/**
+ * Runs an async generator ahead of its consumer by up to `depth` items. `return()` stops it
+ * and waits until the generator has run its `finally` blocks (files closed, workers ended).
+ */
+export function prefetch<T>(src: AsyncGenerator<T>, depth: number): AsyncIterator<T> {
+  if (depth <= 0) return src;
+  const queue: IteratorResult<T>[] = [];
+  let error: { e: unknown } | undefined;
+  let done = false;
+  let stopped = false;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const producer = (async () => {
+    try {
+      while (!stopped) {
+        if (queue.length >= depth) {
+          await new Promise<void>((r) => (wakeProducer = r));
+          continue;
+        }
+        const r = await src.next();
+        if (stopped) {
+          // The consumer left while this item was being made.
+          break;
+        }
+        queue.push(r);
+        wakeConsumer?.();
+        if (r.done) {
+          done = true;
+          return;
+        }
+      }
+    } catch (e) {
+      error = { e };
+      wakeConsumer?.();
+    } finally {
+      if (stopped) await src.return(undefined as never).catch(() => undefined);
+    }
+  })();
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        if (queue.length) {
+          const r = queue.shift()!;
+          const w = wakeProducer;
+          wakeProducer = undefined;
+          w?.();
+          return r;
+        }
+        if (error) throw error.e;
+        if (done) return { done: true, value: undefined };
+        await new Promise<void>((r) => (wakeConsumer = r));
+        wakeConsumer = undefined;
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      stopped = true;
+      const w = wakeProducer;
+      wakeProducer = undefined;
+      w?.();
+      await producer;
+      if (!done) await src.return(undefined as never).catch(() => undefined);
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- workers
+
+type WorkerMsg =
+  | { kind: 'batch'; batch: Batch }
+  | { kind: 'epochEnd'; tail?: Batch; stats: { skippedRows: number; badRows: BadRow[] } };
+
+function workerEntry(): { url: URL; execArgv?: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Source mode (vitest, tsx): a .mjs entry registers tsx's loader, then imports worker.ts.
+    return { url: new URL('./worker-boot.mjs', here), execArgv: ['--conditions=source'] };
+  }
+  return { url: new URL('./worker.js', here) };
+}
+
+export function encodeColumns(columns: Record<string, Vector>): Uint8Array | undefined {
+  const names = Object.keys(columns);
+  if (!names.length) return undefined;
+  return tableToIPC(new Table(columns), 'stream');
+}
+
+export function decodeColumns(bytes: Uint8Array | undefined): Record<string, Vector> {
+  if (!bytes) return {};
+  const t = tableFromIPC(bytes);
+  const out: Record<string, Vector> = {};
+  for (const f of t.schema.fields) out[f.name] = t.getChild(f.name)!;
+  return out;
+}
+
+export interface WireBatch {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+  featureNames: string[];
+  label?: string;
+  columns?: Uint8Array;
+}
+
+export function batchFromWire(w: WireBatch): Batch {
+  return new Batch({ x: w.x, y: w.y, n: w.n, featureNames: w.featureNames, label: w.label, columns: decodeColumns(w.columns) });
+}
+
+class WorkerPool {
+  private workers: Worker[] = [];
+  private queues: WorkerMsg[][] = [];
+  private waiters: ((() => void) | undefined)[] = [];
+  private failure?: Error;
+  private closed = false;
+  private exited = 0;
+  /** The kernel kind the workers reported. */
+  kernel?: string;
+
+  constructor(
+    private readonly count: number,
+    private readonly descriptor: { kind: string; args: unknown },
+    private readonly plan: PipelinePlan,
+    private readonly transform: TransformSpec | undefined,
+    private readonly credits: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const entry = workerEntry();
+    for (let i = 0; i < this.count; i++) {
+      const plan: PipelinePlan = { ...this.plan, split: { index: i, count: this.count }, passthroughTypes: [] };
+      const w = new Worker(entry.url, {
+        workerData: { descriptor: this.descriptor, plan, transform: this.transform, credits: this.credits },
+        execArgv: entry.execArgv,
+        stdout: false,
+        stderr: false,
+      });
+      trackWorker(1);
+      this.workers.push(w);
+      this.queues.push([]);
+      this.waiters.push(undefined);
+      w.on('message', (m: any) => this.onMessage(i, m));
+      w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      w.on('exit', (code) => {
+        trackWorker(-1);
+        this.exited++;
+        if (!this.closed && code !== 0) this.fail(new DataError('WORKER', `loader worker ${i} exited with code ${code}`));
+        else if (!this.closed && !this.failure) {
+          // A worker that exits cleanly has delivered everything; wake a waiter so nothing hangs.
+          this.wake(i);
+        }
+      });
+    }
+  }
+
+  private onMessage(i: number, m: any): void {
+    if (m.type === 'batch') this.queues[i].push({ kind: 'batch', batch: batchFromWire(m.batch) });
+    else if (m.type === 'epochEnd') {
+      this.kernel = m.kernel;
+      this.queues[i].push({ kind: 'epochEnd', tail: m.tail ? batchFromWire(m.tail) : undefined, stats: m.stats });
+    }
+    else if (m.type === 'error') this.fail(deserializeError(m.error));
+    this.wake(i);
+  }
+
+  private wake(i: number): void {
+    const w = this.waiters[i];
+    this.waiters[i] = undefined;
+    w?.();
+  }
+
+  private fail(e: Error): void {
+    if (this.failure || this.closed) return;
+    this.failure = e;
+    for (let i = 0; i < this.waiters.length; i++) this.wake(i);
+  }
+
+  async take(i: number): Promise<WorkerMsg> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const q = this.queues[i];
+      if (q.length) return q.shift()!;
+      if (this.exited === this.count) throw new DataError('WORKER', `loader worker ${i} ended without finishing its epoch`);
+      await new Promise<void>((r) => (this.waiters[i] = r));
+    }
+  }
+
+  credit(i: number): void {
+    this.workers[i]?.postMessage({ type: 'credit', n: 1 });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
+  }
+}
+
+export { RecordBatch };
