@@ -57,4 +57,25 @@ describe('matmul tiles', () => {
       [b.matmulTile, b.generalTile] = saved;
     }
   });
+
+  it('the skinny tile (n ≤ 16), with and without subgroup sharing, on every layout', async () => {
+    const b = backend();
+    const r = rng(SEED + 103);
+    const saved = b.fixedSubgroupSize.bind(b);
+    try {
+      for (const sg of [saved(), 0]) {
+        b.fixedSubgroupSize = () => sg;
+        for (const [m, k, n] of [[1, 7, 1], [70, 33, 10], [129, 64, 16], [5, 3, 9]]) {
+          for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+            const a = randn(r, m * k);
+            const w = randn(r, k * n);
+            const run = (x: Gpu) => x.matmul(x.tensor(a, tA ? [k, m] : [m, k]), x.tensor(w, tB ? [n, k] : [k, n]), { transposeA: tA, transposeB: tB, activation: 'sigmoid', out: x === gpu ? nanTensor(gpu, [m, n]) : undefined }).read();
+            expect(relErr(await run(gpu), await run(cpu)), `seed=${SEED} skinny sg=${sg} m=${m} k=${k} n=${n} tA=${tA} tB=${tB}`).toBeLessThanOrEqual(1e-5);
+          }
+        }
+      }
+    } finally {
+      b.fixedSubgroupSize = saved;
+    }
+  });
 });

@@ -4,6 +4,7 @@
  */
 export class PipelineCache {
   private pipelines = new Map<string, GPUComputePipeline>();
+  private layouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
   compiled = 0;
   compileMs = 0;
 
@@ -20,6 +21,13 @@ export class PipelineCache {
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  /** The pipeline's bind group layout, fetched from Dawn once (each call is a native round trip). */
+  layout(p: GPUComputePipeline): GPUBindGroupLayout {
+    let l = this.layouts.get(p);
+    if (!l) this.layouts.set(p, (l = p.getBindGroupLayout(0)));
+    return l;
   }
 
   has(key: string): boolean {

@@ -8,7 +8,7 @@ import { ACTIVATION_CODE, grid1d, Params, WG } from './kernels/common.js';
 import { activationGradKernel, adamKernel, binaryKernel, fillKernel, sgdKernel, unaryKernel } from './kernels/elementwise.js';
 import { argmaxRowsKernel, reduceKernel, softmaxRowsKernel } from './kernels/rows.js';
 import { binaryCrossEntropyKernel, meanSquaredErrorKernel, softmaxCrossEntropyKernel } from './kernels/losses.js';
-import { DEFAULT_GENERAL_TILE, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
+import { DEFAULT_GENERAL_TILE, SKINNY_MAX_N, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
 import { Waiter } from './waiter.js';
 
 
@@ -95,6 +95,8 @@ export class WebGpuBackend implements Backend {
   /** The tuned tile, and the tuned tile for shapes it cannot run. */
   matmulTile: MatmulTile = DEFAULT_GENERAL_TILE;
   generalTile: MatmulTile = DEFAULT_GENERAL_TILE;
+  /** Use the skinny tile for n ≤ 16 (tests switch it off to exercise the other tiles there). */
+  skinny = true;
   submits = 0;
   dispatches = 0;
 
@@ -141,11 +143,17 @@ export class WebGpuBackend implements Backend {
     return new WebGpuBackend(adapter, device, describeAdapter(adapter), opts, onLost);
   }
 
+  /** The adapter's subgroup size when it is fixed and subgroups are enabled, else 0. */
+  fixedSubgroupSize(): number {
+    const i = (this.adapter as unknown as { info?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
+    return this.device.features.has('subgroups') && i?.subgroupMinSize && i.subgroupMinSize === i.subgroupMaxSize ? i.subgroupMinSize : 0;
+  }
+
   /** Whether this device can run a matmul tile (subgroup tiles need a fixed subgroup size). */
   supportsTile(t: MatmulTile): boolean {
+    if (t.family === 'skinny') return t.sg === 0 || t.sg === this.fixedSubgroupSize();
     if (t.family !== 'subgroup') return true;
-    const i = (this.adapter as unknown as { info?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
-    return this.device.features.has('subgroups') && i?.subgroupMinSize === t.sg && i?.subgroupMaxSize === t.sg;
+    return this.fixedSubgroupSize() === t.sg;
   }
 
   get limits(): GPUSupportedLimits {
@@ -222,7 +230,8 @@ export class WebGpuBackend implements Backend {
   matmul(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams): void {
     const { m, n, k } = p;
     const maxElems = this.maxBindingBytes / 4;
-    const tile = tileSupports(this.matmulTile, p.transposeA, p.transposeB, m, n, k) ? this.matmulTile : this.generalTile;
+    const tile: MatmulTile =
+      n <= SKINNY_MAX_N && this.skinny ? { family: 'skinny', nc: n, sg: this.fixedSubgroupSize() } : tileSupports(this.matmulTile, p.transposeA, p.transposeB, m, n, k) ? this.matmulTile : this.generalTile;
     const maxRowsByGrid = this.maxWorkgroups * tileRows(tile);
     const bElems = n * k;
     const fits = m * k <= maxElems && m * n <= maxElems && bElems <= maxElems && m <= maxRowsByGrid;
@@ -496,7 +505,7 @@ export class WebGpuBackend implements Backend {
     const pipeline = this.cache.get(key, code, entryPoint);
     const entries: GPUBindGroupEntry[] = binds.map((b, i) => ({ binding: i, resource: b }));
     if (params) entries.push({ binding: binds.length, resource: this.uniformSlot(params) });
-    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const group = this.device.createBindGroup({ layout: this.cache.layout(pipeline), entries });
     this.enc();
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipeline);

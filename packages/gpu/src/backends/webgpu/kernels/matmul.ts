@@ -44,7 +44,22 @@ export interface SubgroupTile {
   /** Subgroups per workgroup, stacked along rows. */
   wgs: number;
 }
-export type MatmulTile = RegisterTile | SharedTile | SubgroupTile;
+/**
+ * `skinny`: for outputs of at most 16 columns (a logistic or linear head, the last layer of a
+ * classifier): one invocation per output row holding all `nc` accumulators, so no lane idles on
+ * columns that do not exist (a 2-D tile over 10 columns wastes most of its lanes).
+ */
+export interface SkinnyTile {
+  family: 'skinny';
+  /** Output columns, compiled in (1..16). */
+  nc: number;
+  /** Fixed subgroup size to share B's row by subgroupBroadcast (each lane loads nc/sg of it), or 0. */
+  sg: number;
+}
+export type MatmulTile = RegisterTile | SharedTile | SubgroupTile | SkinnyTile;
+
+/** The skinny tile serves any product with n ≤ SKINNY_MAX_N. */
+export const SKINNY_MAX_N = 16;
 
 /**
  * What a compiled matmul pipeline is specialised on. Bias and activation are run-time flags in
@@ -60,6 +75,7 @@ export interface MatmulVariant {
 export function tileKey(t: MatmulTile): string {
   if (t.family === 'register') return `r${t.tm}x${t.tn}w${t.wgx}x${t.wgy}`;
   if (t.family === 'subgroup') return `g${t.sg}r${t.ra}c${t.cv}w${t.wgs}`;
+  if (t.family === 'skinny') return `k${t.nc}g${t.sg}`;
   return `s${t.bm}k${t.bk}`;
 }
 
@@ -71,6 +87,7 @@ export function matmulKey(v: MatmulVariant): string {
 export function matmulGrid(t: MatmulTile, m: number, n: number): [number, number] {
   if (t.family === 'register') return [Math.ceil(n / (t.wgx * t.tn)), Math.ceil(m / (t.wgy * t.tm))];
   if (t.family === 'subgroup') return [Math.ceil(m / (t.sg * t.ra * t.wgs)), Math.ceil(n / (4 * t.sg * t.cv))];
+  if (t.family === 'skinny') return [Math.ceil(m / 64), 1];
   return [Math.ceil(n / t.bm), Math.ceil(m / t.bm)];
 }
 
@@ -110,11 +127,13 @@ function epilogue(acc: string, row: string, col: string): string {
 export function matmulKernel(v: MatmulVariant): string {
   if (v.tile.family === 'register') return registerKernel(v, v.tile);
   if (v.tile.family === 'subgroup') return subgroupKernel(v, v.tile);
+  if (v.tile.family === 'skinny') return skinnyKernel(v, v.tile);
   return sharedKernel(v, v.tile);
 }
 
 /** Whether a tile can run this product (the subgroup tiles need vec4-aligned k and n, no transposes). */
 export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number): boolean {
+  if (t.family === 'skinny') return n === t.nc;
   if (t.family !== 'subgroup') return true;
   // vec4 loads along k (A, or Bᵀ), along n (B) and along m (Aᵀ) need those sizes to be multiples of 4.
   return k % 4 === 0 && (transposeB || n % 4 === 0) && (!transposeA || (m % 4 === 0 && t.ra <= 4));
@@ -122,7 +141,7 @@ export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boo
 
 /** Rows of output one workgroup covers (for the dispatch-size limit). */
 export function tileRows(t: MatmulTile): number {
-  return t.family === 'register' ? t.tm * t.wgy : t.family === 'subgroup' ? t.sg * t.ra * t.wgs : t.bm;
+  return t.family === 'register' ? t.tm * t.wgy : t.family === 'subgroup' ? t.sg * t.ra * t.wgs : t.family === 'skinny' ? 64 : t.bm;
 }
 
 function subgroupKernel(v: MatmulVariant, t: SubgroupTile): string {
@@ -239,6 +258,39 @@ ${bindings(false)}
 @compute @workgroup_size(${t.wgx}, ${t.wgy})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 ${lines.join('\n')}
+}`;
+}
+
+function skinnyKernel(v: MatmulVariant, t: SkinnyTile): string {
+  const C = [...Array(t.nc).keys()];
+  const S = t.sg;
+  const Q = S ? [...Array(Math.ceil(t.nc / S)).keys()] : [];
+  const L: string[] = [];
+  L.push('  let row = wid.x * 64u + lid.x;');
+  L.push('  let ar = min(row, p.m - 1u);');
+  for (const c of C) L.push(`  var acc${c} = 0.0;`);
+  if (S) for (const q of Q) L.push(`  let bc${q} = min(${q * S}u + sgid, p.n - 1u);`);
+  L.push('  for (var kk = 0u; kk < p.k; kk++) {');
+  L.push(`    let a = ${aAt(v.transposeA, 'ar', 'kk')};`);
+  if (S) {
+    // B's row kk is the same for every lane: each lane loads nc/S of it, then broadcasts.
+    for (const q of Q) L.push(`    let bq${q} = ${bAt(v.transposeB, 'kk', `bc${q}`)};`);
+    for (const c of C) L.push(`    acc${c} = fma(a, subgroupBroadcast(bq${Math.floor(c / S)}, ${c % S}u), acc${c});`);
+  } else {
+    for (const c of C) L.push(`    acc${c} = fma(a, ${bAt(v.transposeB, 'kk', `${c}u`)}, acc${c});`);
+  }
+  L.push('  }');
+  L.push('  if (row < p.m) {');
+  L.push(`    var res: array<f32, ${t.nc}>;`);
+  for (const c of C) L.push(`    res[${c}u] = acc${c};`);
+  L.push(`    for (var c = 0u; c < ${t.nc}u; c++) ${epilogue('res[c]', 'row', 'c')}`);
+  L.push('  }');
+  return `${S ? 'enable subgroups;' : ''}
+${mathFns}
+${bindings(false)}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${S ? ', @builtin(subgroup_invocation_id) sgid: u32' : ''}) {
+${L.join('\n')}
 }`;
 }
 
