@@ -5,28 +5,47 @@
  * of work: flops + bytes, times ns per unit) and sleeps on a timer for most of that time before
  * the caller starts the polled wait.
  *
- * Oversleeping costs latency, polling only CPU, so the prediction is a lower bound: the rate is
- * the fastest one seen over the recent samples (kernels differ in efficiency: a well-tiled
- * matmul runs several times more units per second than a skinny one).
+ * Kernels differ in efficiency (a well-tiled matmul runs several times more units per second
+ * than a skinny one), so rates are learnt per batch signature (the costliest kernel and the
+ * size class of the batch). Oversleeping costs latency and polling only CPU, so a prediction is
+ * a lower bound: the fastest recent rate of that signature, else the fastest of all.
  */
 export class Waiter {
   private samples: number[] = [];
+  private bySignature = new Map<string, number[]>();
   private pendingUnits = 0;
   private since = 0;
+  private signature = '';
+  private signatureUnits = 0;
 
   constructor(
-    private readonly fraction = 0.85,
+    private readonly fraction = 0.9,
     private readonly minSleepMs = 1,
     private readonly window = 32,
   ) {}
 
-  submitted(units: number): void {
-    if (this.pendingUnits === 0) this.since = performance.now();
+  /** Records a submit of `units` of work whose costliest kernel is `signature`. */
+  submitted(units: number, signature = '', signatureUnits = 0): void {
+    if (this.pendingUnits === 0) {
+      this.since = performance.now();
+      this.signature = '';
+      this.signatureUnits = 0;
+    }
     this.pendingUnits += units;
+    if (signatureUnits > this.signatureUnits) {
+      this.signature = signature;
+      this.signatureUnits = signatureUnits;
+    }
   }
 
-  /** ns per unit used for predictions: the fastest recent sample (0 before any). */
+  private key(): string {
+    return `${this.signature}|${Math.round(Math.log2(Math.max(1, this.pendingUnits)))}`;
+  }
+
+  /** ns per unit used for predictions: the fastest recent sample for this signature, else of all (0 before any). */
   get estimateNsPerUnit(): number {
+    const own = this.bySignature.get(this.key());
+    if (own?.length) return Math.min(...own);
     return this.samples.length ? Math.min(...this.samples) : 0;
   }
 
@@ -47,8 +66,14 @@ export class Waiter {
   done(): void {
     const elapsedNs = (performance.now() - this.since) * 1e6;
     if (this.pendingUnits > 1e6 && elapsedNs > 2e6) {
-      this.samples.push(elapsedNs / this.pendingUnits);
-      if (this.samples.length > this.window) this.samples.shift();
+      const rate = elapsedNs / this.pendingUnits;
+      const key = this.key();
+      let own = this.bySignature.get(key);
+      if (!own) this.bySignature.set(key, (own = []));
+      for (const list of [this.samples, own]) {
+        list.push(rate);
+        if (list.length > this.window) list.shift();
+      }
     }
     this.pendingUnits = 0;
   }

@@ -88,8 +88,10 @@ export class WebGpuBackend implements Backend {
   readonly maxBindingBytes: number;
   readonly maxWorkgroups: number;
   readonly waiter = new Waiter();
-  /** Estimated work (flops + bytes) recorded since the last submit, for the waiter. */
+  /** Estimated work (flops + bytes) recorded since the last submit, and its costliest dispatch, for the waiter. */
   private batchCost = 0;
+  private batchTopKey = '';
+  private batchTopCost = 0;
   private destroyed = false;
   lost: GPUDeviceLostInfo | undefined;
   /** The tuned tile, and the tuned tile for shapes it cannot run. */
@@ -388,8 +390,10 @@ export class WebGpuBackend implements Backend {
     }
     this.uniformChunk = 0;
     this.device.queue.submit([this.encoder.finish()]);
-    this.waiter.submitted(this.batchCost);
+    this.waiter.submitted(this.batchCost, this.batchTopKey, this.batchTopCost);
     this.batchCost = 0;
+    this.batchTopKey = '';
+    this.batchTopCost = 0;
     this.submits++;
     this.encoder = null;
     this.closeScope();
@@ -513,6 +517,10 @@ export class WebGpuBackend implements Backend {
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.dispatches++;
     this.batchCost += cost;
+    if (cost > this.batchTopCost) {
+      this.batchTopCost = cost;
+      this.batchTopKey = key;
+    }
     this.batchOps.push(key.split(':')[0]);
   }
 
