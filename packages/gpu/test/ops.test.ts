@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, createGpu, type Gpu, type Tensor } from '@gantry/gpu';
 import { nanTensor, poison, randn, relErr, rng, SEED, webgpu } from './helpers.js';
+import { erf, erfc } from '../src/backends/cpu/math.js';
 
 // Every op on WebGPU (lavapipe in CI) against the CPU reference backend on random inputs.
 let gpu: Gpu;
@@ -77,6 +78,21 @@ describe('elementwise', () => {
     expect(s.every(Number.isFinite)).toBe(true);
     expect(s[0]).toBe(0);
     expect(s[6]).toBe(1);
+  });
+
+  it('the CPU reference erf/erfc match published values; GELU keeps relative accuracy far into the negative tail', async () => {
+    // Abramowitz & Stegun table 7.1 / scipy.special.erfc.
+    expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 14);
+    expect(erfc(3) / 2.209049699858544e-5).toBeCloseTo(1, 12);
+    expect(erfc(5) / 1.5374597944280349e-12).toBeCloseTo(1, 12);
+    expect(erfc(-1) / 1.8427007929497148).toBeCloseTo(1, 14);
+    const x = Float32Array.of(-9, -7, -5, -3, -1, 0, 1, 3, 5);
+    const g = await gpu.gelu(gpu.tensor(x)).read();
+    const c = await cpu.gelu(cpu.tensor(x)).read();
+    for (let i = 0; i < x.length; i++) {
+      if (c[i] === 0) expect(g[i]).toBe(0);
+      else expect(Math.abs(g[i] / c[i] - 1), `gelu(${x[i]}) = ${c[i]}, got ${g[i]}`).toBeLessThan(1e-5);
+    }
   });
 
   it.each(ACTIVATIONS)('activation gradient %s', async (act) => {

@@ -19,13 +19,17 @@ fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
   return (wid.y * nwg.x + wid.x) * ${WG}u + lid.x;
 }`;
 
-// Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as erf is not a WGSL builtin.
+// erfc(|x|) with relative error < 1.2e-7 (Numerical Recipes' Chebyshev fit), so that GELU keeps its
+// digits for large negative inputs, where 1 + erf(x) would cancel. erf is not a WGSL builtin.
 export const mathFns = /* wgsl */ `
-fn erf_approx(x: f32) -> f32 {
-  let ax = abs(x);
-  let t = 1.0 / (1.0 + 0.3275911 * ax);
-  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-ax * ax);
-  return select(-y, y, x >= 0.0);
+fn erfc_pos(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * z);
+  return t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+}
+// Φ(x) = ½·erfc(−x/√2), from the side where it does not cancel.
+fn phi_f(x: f32) -> f32 {
+  let c = 0.5 * erfc_pos(abs(x) * 0.70710678118654752);
+  return select(c, 1.0 - c, x >= 0.0);
 }
 fn sigmoid_f(x: f32) -> f32 {
   if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
@@ -34,10 +38,12 @@ fn sigmoid_f(x: f32) -> f32 {
 }
 // tanh through exp overflows to NaN on some drivers past |x| ~ 44: clamp where f32 tanh is ±1 already.
 fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
-fn gelu_f(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752)); }
-fn gelu_grad_f(x: f32) -> f32 {
-  return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.39894228040143268;
-}`;
+// σ' = e^−|z| / (1 + e^−|z|)² and tanh' = sech² = 4e^−2|z| / (1 + e^−2|z|)²: no 1 − t² cancellation
+// where f32 rounds σ or tanh to ±1.
+fn sigmoid_grad_f(z: f32) -> f32 { let e = exp(-abs(z)); return e / ((1.0 + e) * (1.0 + e)); }
+fn tanh_grad_f(z: f32) -> f32 { let e = exp(-2.0 * abs(z)); return 4.0 * e / ((1.0 + e) * (1.0 + e)); }
+fn gelu_f(x: f32) -> f32 { return x * phi_f(x); }
+fn gelu_grad_f(x: f32) -> f32 { return phi_f(x) + x * exp(-0.5 * x * x) * 0.39894228040143268; }`;
 
 /** Activation codes for kernels that pick the activation at run time (one pipeline for all). */
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3, gelu: 4 };
@@ -75,9 +81,9 @@ export function activationGradExpr(act: Activation, z: string): string {
     case 'relu':
       return `select(0.0, 1.0, ${z} > 0.0)`;
     case 'sigmoid':
-      return `(sigmoid_f(${z}) * (1.0 - sigmoid_f(${z})))`;
+      return `sigmoid_grad_f(${z})`;
     case 'tanh':
-      return `(1.0 - tanh_f(${z}) * tanh_f(${z}))`;
+      return `tanh_grad_f(${z})`;
     case 'gelu':
       return `gelu_grad_f(${z})`;
   }
