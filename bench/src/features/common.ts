@@ -1,4 +1,5 @@
 /** The benchmark's data set and pipeline: 32 columns (28 numeric, 4 categorical), streamed as Arrow IPC. */
+import { mulberry32 } from '../lib/rng.js';
 import { arrow, arrowSource, writeArrow, type Source } from '@gantry/data';
 import type { ColumnSpec } from '@gantry/features';
 
@@ -6,16 +7,7 @@ export const NUMERIC = 28;
 export const CATEGORICAL = 4;
 export const BATCH = 65_536;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** One batch of rows [start, start + n): deterministic per row range. */
 export function makeBatch(start: number, n: number, seed = 1): Record<string, Float32Array | string[]> {

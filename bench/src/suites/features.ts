@@ -3,6 +3,7 @@
  * (throughput, peak RSS in a child process each), CPU and GPU transform throughput, sketch
  * accuracy against exact answers, and scikit-learn's scaler / one-hot / hasher on the same data.
  */
+import { mulberry32 } from '../lib/rng.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,16 +21,7 @@ export function header(): string {
   return 'Pipeline: 28 numeric columns (standardScale; log1p+robustScale; minMax+clip; impute median+16 quantile buckets) + 4 categorical (oneHot 8/16, hash 32, index), fitted in one streaming pass over an Arrow IPC stream file; scikit-learn 1.2 via /usr/bin/python3 as the reference.';
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];

@@ -1,14 +1,8 @@
 /** Test helpers: a seeded generator and naive oracles. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/util/rng.js';
+
+/** The package's mulberry32, seed 0 taken as 1. */
+export const rng = (seed: number): (() => number) => mulberry32(seed >>> 0 || 1);
 
 export function normal(r: () => number): number {
   const u = Math.max(r(), 1e-300);
