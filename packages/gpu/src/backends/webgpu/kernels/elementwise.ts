@@ -26,68 +26,45 @@ const UNARY_EXPR: Record<UnaryOp, (x: string) => string> = {
   gelu: (x) => activationExpr('gelu', x),
 };
 
-const header = (body: string) => `${mathFns}\n${flatIndex}\n${body}`;
-
-/** Params: n (elements in this chunk), base (global index of the chunk's first element), cols, alpha. */
-export function unaryKernel(op: UnaryOp): string {
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, cols: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read_write> o: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
+/**
+ * One invocation per element of a (possibly chunked) range: `storage` lists the bindings in order
+ * as [name, 'read' | 'read_write'], the uniform block `P` comes last, and `body` runs with the
+ * element index `i` already bounds-checked.
+ */
+function perElement(params: string, storage: Array<[string, 'read' | 'read_write']>, body: string): string {
+  const binds = storage.map(([name, access], k) => `@group(0) @binding(${k}) var<storage, ${access}> ${name}: array<f32>;`).join('\n');
+  return /* wgsl */ `${mathFns}
+${flatIndex}
+struct P { ${params} }
+${binds}
+@group(0) @binding(${storage.length}) var<uniform> p: P;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = flat_index(wid, nwg, lid);
   if (i >= p.n) { return; }
-  let x = a[i];
-  o[i] = ${UNARY_EXPR[op]('x')};
-}`);
+  ${body}
+}`;
+}
+
+/** Params of the plain element-wise kernels: n (elements in this chunk), base (global index of its first element), cols, alpha. */
+const EW = 'n: u32, base: u32, cols: u32, alpha: f32';
+
+export function unaryKernel(op: UnaryOp): string {
+  return perElement(EW, [['a', 'read'], ['o', 'read_write']], `let x = a[i];\n  o[i] = ${UNARY_EXPR[op]('x')};`);
 }
 
 /** b is indexed by the global element index: whole (full), its column (row), its row (col), or b[0] (scalar). */
 export function binaryKernel(op: BinaryOp, bc: Broadcast): string {
   const bIndex = bc === 'full' ? 'i' : bc === 'row' ? '(p.base + i) % p.cols' : bc === 'col' ? '(p.base + i) / p.cols' : '0u';
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, cols: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  o[i] = ${BINARY_EXPR[op]('a[i]', `b[${bIndex}]`)};
-}`);
+  return perElement(EW, [['a', 'read'], ['b', 'read'], ['o', 'read_write']], `o[i] = ${BINARY_EXPR[op]('a[i]', `b[${bIndex}]`)};`);
 }
 
 export function activationGradKernel(act: Activation): string {
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, cols: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> z: array<f32>;
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  let zi = z[i];
-  o[i] = dy[i] * ${activationGradExpr(act, 'zi')};
-}`);
+  return perElement(EW, [['dy', 'read'], ['z', 'read'], ['o', 'read_write']], `let zi = z[i];\n  o[i] = dy[i] * ${activationGradExpr(act, 'zi')};`);
 }
 
 export function fillKernel(): string {
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, cols: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read_write> o: array<f32>;
-@group(0) @binding(1) var<uniform> p: P;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  o[i] = p.alpha;
-}`);
+  return perElement(EW, [['o', 'read_write']], 'o[i] = p.alpha;');
 }
 
 /** SGD with momentum and weight decay (PyTorch's semantics: dampening 0, optional Nesterov). */
@@ -97,42 +74,23 @@ export function sgdKernel(momentum: boolean, nesterov: boolean): string {
     : `let vi = p.momentum * v[i] + g;
   v[i] = vi;
   w[i] = wi - p.lr * ${nesterov ? '(g + p.momentum * vi)' : 'vi'};`;
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, lr: f32, momentum: f32, wd: f32 }
-@group(0) @binding(0) var<storage, read_write> w: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-${momentum ? '@group(0) @binding(2) var<storage, read_write> v: array<f32>;' : ''}
-@group(0) @binding(${momentum ? 3 : 2}) var<uniform> p: P;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  let wi = w[i];
-  let g = grad[i] + p.wd * wi;
-  ${update}
-}`);
+  const storage: Array<[string, 'read' | 'read_write']> = [['w', 'read_write'], ['grad', 'read']];
+  if (momentum) storage.push(['v', 'read_write']);
+  return perElement('n: u32, base: u32, lr: f32, momentum: f32, wd: f32', storage, `let wi = w[i];\n  let g = grad[i] + p.wd * wi;\n  ${update}`);
 }
 
 /** Adam / AdamW (PyTorch's semantics); bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t come in the params. */
 export function adamKernel(decoupled: boolean): string {
-  return header(/* wgsl */ `
-struct P { n: u32, base: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32 }
-@group(0) @binding(0) var<storage, read_write> w: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  var wi = w[i];
+  return perElement(
+    'n: u32, base: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32',
+    [['w', 'read_write'], ['grad', 'read'], ['m', 'read_write'], ['v', 'read_write']],
+    `var wi = w[i];
   var g = grad[i];
   ${decoupled ? 'wi = wi * (1.0 - p.lr * p.wd);' : 'g = g + p.wd * wi;'}
   let mi = p.b1 * m[i] + (1.0 - p.b1) * g;
   let vi = p.b2 * v[i] + (1.0 - p.b2) * g * g;
   m[i] = mi;
   v[i] = vi;
-  w[i] = wi - p.lr * (mi / p.bc1) / (sqrt(vi / p.bc2) + p.eps);
-}`);
+  w[i] = wi - p.lr * (mi / p.bc1) / (sqrt(vi / p.bc2) + p.eps);`,
+  );
 }
