@@ -59,7 +59,8 @@ describe('typed errors', () => {
 
   it('a WebGPU validation error is caught by an error scope and raised as a GpuError on the next sync', async () => {
     const t = gpu.zeros([4]);
-    gpu.dispatch({ key: 'broken-test-kernel', code: 'this is not WGSL', workgroups: [1] }, [], [t]);
+    const broken = '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1) fn main() { o[0] = no_such_name; }';
+    gpu.dispatch({ key: 'broken-test-kernel', code: broken, workgroups: [1] }, [], [t]);
     const e = await rejectsWith(gpu.sync(), 'VALIDATION', /WebGPU validation error in \[[a-z, ]*custom[a-z, ]*\]/);
     expect(e.message.length).toBeGreaterThan(40);
     // The device is still usable afterwards.
@@ -78,6 +79,7 @@ struct P { k: f32, a: f32, b: f32, c: f32 }
     gpu.dispatch({ key: 'scale-test', code, workgroups: [1], params: new Float32Array([3, 0, 0, 0]).buffer }, [x], [y]);
     expect(Array.from(await y.read())).toEqual([3, 6, 9, 12]);
     const cpu = await createGpu({ backend: 'cpu' });
+    await rejectsWith(() => gpu.dispatch({ key: 'scale-test', code, workgroups: [1] }, [x], []), 'BAD_ARGUMENT', /declares 2 storage bindings, got 1 inputs and 0 outputs/);
     await rejectsWith(() => cpu.dispatch({ key: 'k', code, workgroups: [1] }, [], []), 'BAD_ARGUMENT', /custom kernels need the webgpu backend/);
     cpu.destroy();
   });

@@ -24,6 +24,11 @@ export class BufferPool {
     private maxFreeBytes = 512 * 1024 * 1024,
   ) {}
 
+  /** Whether acquire(bytes) would reuse a pooled buffer rather than create one. */
+  hasFree(bytes: number): boolean {
+    return (this.free.get(sizeClass(bytes))?.length ?? 0) > 0;
+  }
+
   acquire(bytes: number): GPUBuffer {
     const cls = sizeClass(bytes);
     const list = this.free.get(cls);

@@ -3,7 +3,7 @@ import { BufferUsage as GPUBufferUsage, MapMode as GPUMapMode } from './usage.js
 import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, CustomKernel, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
 import { GpuError } from '../../errors.js';
 import { BufferPool } from './buffer-pool.js';
-import { PipelineCache } from './pipeline-cache.js';
+import { PipelineCache, UNIFORM_SLOT } from './pipeline-cache.js';
 import { ACTIVATION_CODE, grid1d, Params, WG } from './kernels/common.js';
 import { activationGradKernel, adamKernel, binaryKernel, fillKernel, sgdKernel, unaryKernel } from './kernels/elementwise.js';
 import { argmaxRowsKernel, reduceKernel, softmaxRowsKernel } from './kernels/rows.js';
@@ -79,11 +79,16 @@ export class WebGpuBackend implements Backend {
   private readPool: BufferPool;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  private passPipeline: GPUComputePipeline | undefined;
   private batchOps: string[] = [];
   private scopeOpen = false;
   private scopeResults: Promise<GpuError | null>[] = [];
   private uncaptured: GpuError[] = [];
-  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number }[] = [];
+  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number; group: GPUBindGroup }[] = [];
+  /** Group-0 bind groups by layout signature and bound ranges; cleared when it grows past its cap. */
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   private uniformChunk = 0;
   readonly maxBindingBytes: number;
   readonly maxWorkgroups: number;
@@ -169,7 +174,8 @@ export class WebGpuBackend implements Backend {
     if (bytes > this.device.limits.maxBufferSize) {
       throw new GpuError('OUT_OF_MEMORY', `a tensor of ${size} elements (${bytes} bytes) exceeds the device's maxBufferSize of ${this.device.limits.maxBufferSize} bytes`, 'alloc');
     }
-    this.openScope();
+    this.checkAlive();
+    if (!this.pool.hasFree(bytes)) this.openScope();
     return { buffer: this.pool.acquire(bytes), bytes, backend: this };
   }
 
@@ -184,14 +190,15 @@ export class WebGpuBackend implements Backend {
     const s = storage as WebGpuStorage;
     // queue.writeBuffer runs before any command not yet submitted: submit those first.
     if (this.encoder) this.flush();
-    this.openScope();
+    this.checkAlive();
     this.device.queue.writeBuffer(s.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
   async read(storage: unknown, size: number): Promise<Float32Array> {
     const s = storage as WebGpuStorage;
     const bytes = size * 4;
-    this.openScope();
+    this.checkAlive();
+    if (!this.readPool.hasFree(bytes)) this.openScope();
     const staging = this.readPool.acquire(bytes);
     this.endPass();
     this.enc().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
@@ -216,7 +223,7 @@ export class WebGpuBackend implements Backend {
 
   copy(src: unknown, dst: unknown, size: number): void {
     this.endPass();
-    this.openScope();
+    this.checkAlive();
     this.enc().copyBufferToBuffer((src as WebGpuStorage).buffer, 0, (dst as WebGpuStorage).buffer, 0, size * 4);
     this.batchCost += size * 8;
   }
@@ -366,6 +373,9 @@ export class WebGpuBackend implements Backend {
 
   dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {
     const binds = [...inputs, ...outputs].map((s) => this.slice(s, 0, (s as WebGpuStorage).bytes / 4));
+    // A custom kernel's bindings must match its declarations: check before the layout hides a mismatch.
+    const declared = (kernel.code.match(/var<storage/g) ?? []).length;
+    if (declared !== binds.length) throw new GpuError('BAD_ARGUMENT', `kernel '${kernel.key}' declares ${declared} storage bindings, got ${inputs.length} inputs and ${outputs.length} outputs`, 'dispatch');
     const [x, y = 1, z = 1] = kernel.workgroups;
     this.run(`custom:${kernel.key}`, () => kernel.code, binds, kernel.params, [x, y, z], 0, kernel.entryPoint);
   }
@@ -440,7 +450,7 @@ export class WebGpuBackend implements Backend {
 
   private enc(): GPUCommandEncoder {
     if (!this.encoder) {
-      this.openScope();
+      this.checkAlive();
       this.encoder = this.device.createCommandEncoder();
     }
     return this.encoder;
@@ -453,9 +463,20 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  private openScope(): void {
+  private checkAlive(): void {
     if (this.lost) throw new GpuError('DEVICE_LOST', `the device was lost (${this.lost.reason}: ${this.lost.message}); await gpu.ready() for a new one`);
     if (this.destroyed) throw new GpuError('DESTROYED', 'the Gpu was destroyed');
+  }
+
+  /**
+   * Error scopes cost a device round trip each (60–190 µs a batch on lavapipe), so a batch opens
+   * them only when it does something that can newly fail: compile a pipeline, create a buffer,
+   * run user WGSL. Steady-state batches (cached pipelines, pooled buffers) run unscoped; an error
+   * there still arrives, through the device's uncaptured-error event, and is raised at the next
+   * read or sync.
+   */
+  private openScope(): void {
+    this.checkAlive();
     if (this.scopeOpen) return;
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
@@ -487,33 +508,62 @@ export class WebGpuBackend implements Backend {
     if (errs.length) throw errs[0];
   }
 
-  private uniformSlot(bytes: ArrayBuffer): Binding {
-    const size = Math.max(16, bytes.byteLength);
+  /** A 256-byte slot in the current uniform chunk: the chunk's bind group and the slot's dynamic offset. */
+  private uniformSlot(bytes: ArrayBuffer): { group: GPUBindGroup; offset: number } {
+    if (bytes.byteLength > UNIFORM_SLOT) throw new GpuError('BAD_ARGUMENT', `a kernel's params must fit ${UNIFORM_SLOT} bytes, got ${bytes.byteLength}`, 'dispatch');
     let c = this.uniformChunks[this.uniformChunk];
-    if (c && c.used + size > UNIFORM_CHUNK) {
+    if (c && c.used + UNIFORM_SLOT > UNIFORM_CHUNK) {
       this.uniformChunk++;
       c = this.uniformChunks[this.uniformChunk];
     }
     if (!c) {
-      c = { buffer: this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }), cpu: new Uint8Array(UNIFORM_CHUNK), used: 0 };
+      this.openScope();
+      const buffer = this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      const group = this.device.createBindGroup({ layout: this.cache.uniformLayout, entries: [{ binding: 0, resource: { buffer, offset: 0, size: UNIFORM_SLOT } }] });
+      c = { buffer, cpu: new Uint8Array(UNIFORM_CHUNK), used: 0, group };
       this.uniformChunks.push(c);
     }
     const offset = c.used;
     c.cpu.set(new Uint8Array(bytes), offset);
-    c.used = Math.ceil((offset + size) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
-    return { buffer: c.buffer, offset, size };
+    c.used = offset + UNIFORM_SLOT;
+    return { group: c.group, offset };
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
+  }
+
+  /** The group-0 bind group for these ranges, from the cache when the same buffers were bound before. */
+  private storageGroup(layout: GPUBindGroupLayout, signature: string, binds: Binding[]): GPUBindGroup {
+    let key = signature;
+    for (const b of binds) key += `|${this.bufferId(b.buffer)}:${b.offset ?? 0}:${b.size ?? -1}`;
+    let g = this.bindGroups.get(key);
+    if (!g) {
+      if (this.bindGroups.size >= 4096) this.bindGroups.clear();
+      g = this.device.createBindGroup({ layout, entries: binds.map((b, i) => ({ binding: i, resource: b })) });
+      this.bindGroups.set(key, g);
+    }
+    return g;
   }
 
   private run(key: string, code: () => string, binds: Binding[], params: ArrayBuffer | undefined, groups: [number, number, number] | [number, number], cost: number, entryPoint?: string): void {
-    this.openScope();
-    const pipeline = this.cache.get(key, code, entryPoint);
-    const entries: GPUBindGroupEntry[] = binds.map((b, i) => ({ binding: i, resource: b }));
-    if (params) entries.push({ binding: binds.length, resource: this.uniformSlot(params) });
-    const group = this.device.createBindGroup({ layout: this.cache.layout(pipeline), entries });
+    this.checkAlive();
+    if (!this.cache.has(key) || key.startsWith('custom:')) this.openScope();
+    const cp = this.cache.get(key, code, entryPoint);
+    const group = this.storageGroup(cp.storageLayout, cp.signature, binds);
+    const uniform = cp.hasUniform ? this.uniformSlot(params ?? new ArrayBuffer(16)) : undefined;
     this.enc();
-    if (!this.pass) this.pass = this.encoder!.beginComputePass();
-    this.pass.setPipeline(pipeline);
+    if (!this.pass) {
+      this.pass = this.encoder!.beginComputePass();
+      this.passPipeline = undefined;
+    }
+    // setPipeline is a native call of several µs: skip it when the pipeline is unchanged.
+    if (this.passPipeline !== cp.pipeline) this.pass.setPipeline(cp.pipeline);
+    this.passPipeline = cp.pipeline;
     this.pass.setBindGroup(0, group);
+    if (uniform) this.pass.setBindGroup(1, uniform.group, [uniform.offset]);
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.dispatches++;
     this.batchCost += cost;
