@@ -78,4 +78,20 @@ describe('matmul tiles', () => {
       b.fixedSubgroupSize = saved;
     }
   });
+
+  it('the wide tile (m ≤ subgroup size) on every layout, aligned and odd widths', async () => {
+    const b = backend();
+    if (!b.fixedSubgroupSize()) return; // no fixed subgroup size: the wide tile is never chosen
+    const r = rng(SEED + 107);
+    for (const [m, k, n] of [[1, 64, 256], [3, 33, 70], [8, 16, 100], [5, 7, 17]]) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        expect(b.pickTile(m, n, k, tA, tB).family).toBe('wide');
+        const a = randn(r, m * k);
+        const w = randn(r, k * n);
+        const bias = randn(r, n);
+        const run = (x: Gpu) => x.matmul(x.tensor(a, tA ? [k, m] : [m, k]), x.tensor(w, tB ? [n, k] : [k, n]), { transposeA: tA, transposeB: tB, bias: x.tensor(bias, [n]), activation: 'tanh', out: x === gpu ? nanTensor(gpu, [m, n]) : undefined }).read();
+        expect(relErr(await run(gpu), await run(cpu)), `seed=${SEED} wide m=${m} k=${k} n=${n} tA=${tA} tB=${tB}`).toBeLessThanOrEqual(1e-5);
+      }
+    }
+  });
 });

@@ -17,6 +17,7 @@ export class Waiter {
   private since = 0;
   private signature = '';
   private signatureUnits = 0;
+  private tainted = false;
 
   constructor(
     private readonly fraction = 0.9,
@@ -24,14 +25,20 @@ export class Waiter {
     private readonly window = 32,
   ) {}
 
-  /** Records a submit of `units` of work whose costliest kernel is `signature`. */
-  submitted(units: number, signature = '', signatureUnits = 0): void {
+  /**
+   * Records a submit of `units` of work whose costliest kernel is `signature`. `compiles` marks a
+   * batch that runs a pipeline for the first time: lavapipe compiles it then, so its time says
+   * nothing about the rate.
+   */
+  submitted(units: number, signature = '', signatureUnits = 0, compiles = false): void {
     if (this.pendingUnits === 0) {
       this.since = performance.now();
       this.signature = '';
       this.signatureUnits = 0;
+      this.tainted = false;
     }
     this.pendingUnits += units;
+    this.tainted ||= compiles;
     if (signatureUnits > this.signatureUnits) {
       this.signature = signature;
       this.signatureUnits = signatureUnits;
@@ -65,7 +72,7 @@ export class Waiter {
    */
   done(): void {
     const elapsedNs = (performance.now() - this.since) * 1e6;
-    if (this.pendingUnits > 1e6 && elapsedNs > 2e6) {
+    if (this.pendingUnits > 1e6 && elapsedNs > 2e6 && !this.tainted) {
       const rate = elapsedNs / this.pendingUnits;
       const key = this.key();
       let own = this.bySignature.get(key);

@@ -97,13 +97,16 @@ export class WebGpuBackend implements Backend {
   private batchCost = 0;
   private batchTopKey = '';
   private batchTopCost = 0;
+  /** The batch runs a pipeline for the first time (lavapipe compiles at first dispatch). */
+  private batchCompiles = false;
   private destroyed = false;
   lost: GPUDeviceLostInfo | undefined;
   /** The tuned tile, and the tuned tile for shapes it cannot run. */
   matmulTile: MatmulTile = DEFAULT_GENERAL_TILE;
   generalTile: MatmulTile = DEFAULT_GENERAL_TILE;
-  /** Use the skinny tile for n ≤ 16 (tests switch it off to exercise the other tiles there). */
+  /** Use the skinny tile for n ≤ 16 and the wide tile for m ≤ the subgroup size (tests switch them off to exercise the other tiles there). */
   skinny = true;
+  wide = true;
   submits = 0;
   dispatches = 0;
 
@@ -239,8 +242,7 @@ export class WebGpuBackend implements Backend {
   matmul(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams): void {
     const { m, n, k } = p;
     const maxElems = this.maxBindingBytes / 4;
-    const tile: MatmulTile =
-      n <= SKINNY_MAX_N && this.skinny ? { family: 'skinny', nc: n, sg: this.fixedSubgroupSize() } : tileSupports(this.matmulTile, p.transposeA, p.transposeB, m, n, k) ? this.matmulTile : this.generalTile;
+    const tile = this.pickTile(m, n, k, p.transposeA, p.transposeB);
     const maxRowsByGrid = this.maxWorkgroups * tileRows(tile);
     const bElems = n * k;
     const fits = m * k <= maxElems && m * n <= maxElems && bElems <= maxElems && m <= maxRowsByGrid;
@@ -261,6 +263,14 @@ export class WebGpuBackend implements Backend {
       return;
     }
     throw new GpuError('BAD_ARGUMENT', `operands of ${m}×${k} and ${k}×${n}${p.transposeA ? ' (a transposed)' : ''}${p.transposeB ? ' (b transposed)' : ''} exceed the binding limit of ${this.maxBindingBytes} bytes in a layout that cannot be chunked; split the product`, 'matmul');
+  }
+
+  /** Skinny outputs (n ≤ 16) and few rows (m ≤ subgroup size) get their own tiles; the rest the tuned one. */
+  pickTile(m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): MatmulTile {
+    const sg = this.fixedSubgroupSize();
+    if (n <= SKINNY_MAX_N && this.skinny) return { family: 'skinny', nc: n, sg };
+    if (sg && m <= sg && this.wide) return { family: 'wide', sg, mr: m, vec4b: !transposeB && n % 4 === 0 };
+    return tileSupports(this.matmulTile, transposeA, transposeB, m, n, k) ? this.matmulTile : this.generalTile;
   }
 
   private matmulDispatch(a: unknown, b: unknown, bias: unknown, out: unknown, p: MatmulParams, tile: MatmulTile, r0: number, rows: number, k0: number, ks: number, partial: boolean): void {
@@ -400,7 +410,8 @@ export class WebGpuBackend implements Backend {
     }
     this.uniformChunk = 0;
     this.device.queue.submit([this.encoder.finish()]);
-    this.waiter.submitted(this.batchCost, this.batchTopKey, this.batchTopCost);
+    this.waiter.submitted(this.batchCost, this.batchTopKey, this.batchTopCost, this.batchCompiles);
+    this.batchCompiles = false;
     this.batchCost = 0;
     this.batchTopKey = '';
     this.batchTopCost = 0;
@@ -550,7 +561,10 @@ export class WebGpuBackend implements Backend {
 
   private run(key: string, code: () => string, binds: Binding[], params: ArrayBuffer | undefined, groups: [number, number, number] | [number, number], cost: number, entryPoint?: string): void {
     this.checkAlive();
-    if (!this.cache.has(key) || key.startsWith('custom:')) this.openScope();
+    if (!this.cache.has(key)) {
+      this.openScope();
+      this.batchCompiles = true;
+    } else if (key.startsWith('custom:')) this.openScope();
     const cp = this.cache.get(key, code, entryPoint);
     const group = this.storageGroup(cp.storageLayout, cp.signature, binds);
     const uniform = cp.hasUniform ? this.uniformSlot(params ?? new ArrayBuffer(16)) : undefined;

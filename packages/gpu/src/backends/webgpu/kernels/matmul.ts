@@ -56,7 +56,21 @@ export interface SkinnyTile {
   /** Fixed subgroup size to share B's row by subgroupBroadcast (each lane loads nc/sg of it), or 0. */
   sg: number;
 }
-export type MatmulTile = RegisterTile | SharedTile | SubgroupTile | SkinnyTile;
+/**
+ * `wide`: for a few rows (m ≤ 8: serving one request, a small batch). A 2-D tile would compute
+ * 16–24 rows of which all but m are thrown away; here each lane owns 4 consecutive output
+ * columns and the m rows' A values are shared across the subgroup by subgroupBroadcast, so every
+ * element of B is loaded once and every lane does useful work.
+ */
+export interface WideTile {
+  family: 'wide';
+  sg: number;
+  /** Rows, compiled in (1..sg). */
+  mr: number;
+  /** B is [k, n] with n a multiple of 4: load it as vec4s. */
+  vec4b: boolean;
+}
+export type MatmulTile = RegisterTile | SharedTile | SubgroupTile | SkinnyTile | WideTile;
 
 /** The skinny tile serves any product with n ≤ SKINNY_MAX_N. */
 export const SKINNY_MAX_N = 16;
@@ -76,6 +90,7 @@ export function tileKey(t: MatmulTile): string {
   if (t.family === 'register') return `r${t.tm}x${t.tn}w${t.wgx}x${t.wgy}`;
   if (t.family === 'subgroup') return `g${t.sg}r${t.ra}c${t.cv}w${t.wgs}`;
   if (t.family === 'skinny') return `k${t.nc}g${t.sg}`;
+  if (t.family === 'wide') return `w${t.mr}g${t.sg}${t.vec4b ? 'v' : ''}`;
   return `s${t.bm}k${t.bk}`;
 }
 
@@ -88,6 +103,7 @@ export function matmulGrid(t: MatmulTile, m: number, n: number): [number, number
   if (t.family === 'register') return [Math.ceil(n / (t.wgx * t.tn)), Math.ceil(m / (t.wgy * t.tm))];
   if (t.family === 'subgroup') return [Math.ceil(m / (t.sg * t.ra * t.wgs)), Math.ceil(n / (4 * t.sg * t.cv))];
   if (t.family === 'skinny') return [Math.ceil(m / 64), 1];
+  if (t.family === 'wide') return [Math.ceil(n / (4 * t.sg)), 1];
   return [Math.ceil(n / t.bm), Math.ceil(m / t.bm)];
 }
 
@@ -128,12 +144,14 @@ export function matmulKernel(v: MatmulVariant): string {
   if (v.tile.family === 'register') return registerKernel(v, v.tile);
   if (v.tile.family === 'subgroup') return subgroupKernel(v, v.tile);
   if (v.tile.family === 'skinny') return skinnyKernel(v, v.tile);
+  if (v.tile.family === 'wide') return wideKernel(v, v.tile);
   return sharedKernel(v, v.tile);
 }
 
 /** Whether a tile can run this product (the subgroup tiles need vec4-aligned k and n, no transposes). */
 export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number): boolean {
   if (t.family === 'skinny') return n === t.nc;
+  if (t.family === 'wide') return m === t.mr && (!t.vec4b || (!transposeB && n % 4 === 0));
   if (t.family !== 'subgroup') return true;
   // vec4 loads along k (A, or Bᵀ), along n (B) and along m (Aᵀ) need those sizes to be multiples of 4.
   return k % 4 === 0 && (transposeB || n % 4 === 0) && (!transposeA || (m % 4 === 0 && t.ra <= 4));
@@ -141,7 +159,7 @@ export function tileSupports(t: MatmulTile, transposeA: boolean, transposeB: boo
 
 /** Rows of output one workgroup covers (for the dispatch-size limit). */
 export function tileRows(t: MatmulTile): number {
-  return t.family === 'register' ? t.tm * t.wgy : t.family === 'subgroup' ? t.sg * t.ra * t.wgs : t.family === 'skinny' ? 64 : t.bm;
+  return t.family === 'register' ? t.tm * t.wgy : t.family === 'subgroup' ? t.sg * t.ra * t.wgs : t.family === 'skinny' ? 64 : t.family === 'wide' ? t.mr : t.bm;
 }
 
 function subgroupKernel(v: MatmulVariant, t: SubgroupTile): string {
@@ -290,6 +308,49 @@ ${mathFns}
 ${bindings(false)}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>${S ? ', @builtin(subgroup_invocation_id) sgid: u32' : ''}) {
+${L.join('\n')}
+}`;
+}
+
+function wideKernel(v: MatmulVariant, t: WideTile): string {
+  const R = [...Array(t.mr).keys()];
+  const L: string[] = [];
+  L.push('  let lane = sgid;');
+  L.push(`  let col0 = (wid.x * ${t.sg}u + lane) * 4u;`);
+  L.push('  let cmax = p.n - 1u;');
+  L.push(`  let arow = min(lane, ${t.mr - 1}u);`);
+  for (const r of R) L.push(`  var acc${r} = vec4<f32>(0.0);`);
+  if (!t.vec4b) for (let e = 0; e < 4; e++) L.push(`  let bc${e} = min(col0 + ${e}u, cmax);`);
+  else L.push('  let n4 = p.n / 4u; let bc4 = min(col0 / 4u, n4 - 1u);');
+  L.push('  for (var kk = 0u; kk < p.k; kk++) {');
+  L.push(`    let av = ${aAt(v.transposeA, 'arow', 'kk')};`);
+  if (t.vec4b) L.push('    let b = b4[p.b_off / 4u + kk * n4 + bc4];');
+  else L.push(`    let b = vec4<f32>(${[0, 1, 2, 3].map((e) => bAt(v.transposeB, 'kk', `bc${e}`)).join(', ')});`);
+  for (const r of R) L.push(`    acc${r} = fma(vec4<f32>(subgroupBroadcast(av, ${r}u)), b, acc${r});`);
+  L.push('  }');
+  L.push(`  var res: array<vec4<f32>, ${t.mr}>;`);
+  for (const r of R) L.push(`  res[${r}u] = acc${r};`);
+  L.push(`  for (var row = 0u; row < ${t.mr}u; row++) {`);
+  L.push('    let v = res[row];');
+  L.push('    for (var q = 0u; q < 4u; q++) {');
+  L.push('      let col = col0 + q;');
+  L.push(`      if (col < p.n) ${epilogue('v[q]', 'row', 'col')}`);
+  L.push('    }');
+  L.push('  }');
+  const binds = [
+    MATMUL_PARAMS,
+    '@group(0) @binding(0) var<storage, read> a: array<f32>;',
+    `@group(0) @binding(1) var<storage, read> ${t.vec4b ? 'b4: array<vec4<f32>>' : 'b: array<f32>'};`,
+    '@group(0) @binding(2) var<storage, read> bias: array<f32>;',
+    '@group(0) @binding(3) var<storage, read_write> o: array<f32>;',
+    '@group(0) @binding(4) var<uniform> p: P;',
+    applyActivationFn,
+  ].join('\n');
+  return `enable subgroups;
+${mathFns}
+${binds}
+@compute @workgroup_size(${t.sg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sgid: u32) {
 ${L.join('\n')}
 }`;
 }
