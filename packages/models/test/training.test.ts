@@ -134,6 +134,42 @@ describe('fit options', () => {
     expect(maxAbsDiff(a.weights.weights[0], b.weights.weights[0])).toBeLessThan(1e-6);
   });
 
+  it('steps grouped into one submit train exactly as one step per submit, with the loss read at the same steps', async () => {
+    const data = blobs(250, 4, 3, 11);
+    const two = data.y.map((v) => (v === 0 ? 0 : 1));
+    // Uneven batches as they come (70, 70, 70, 40): a group ends where the batch size changes.
+    const stream = (y: Float32Array) =>
+      function* () {
+        for (let s = 0; s < 250; s += 70) {
+          const n = Math.min(70, 250 - s);
+          yield { x: data.x.slice(s * 4, (s + n) * 4), y: y.slice(s, s + n), n };
+        }
+      };
+    for (const [make, y] of [
+      [() => new MLP({ hidden: [8, 5], activation: 'relu', classes: 3 }), data.y],
+      [() => new LogisticRegression({ classWeight: [1, 2.5], l2: 0.01 }), two],
+    ] as const) {
+      const runs = [];
+      for (const stepsPerSubmit of [1, 3, 8]) {
+        const m = make();
+        const steps: number[] = [];
+        const losses: number[] = [];
+        const r = await m.fit(gpu, stream(y), { epochs: 3, lossEvery: 5, learningRate: 0.05, seed: 2, stepsPerSubmit, onProgress: (p) => p.phase === 'step' && (steps.push(p.step), losses.push(p.loss)) });
+        runs.push({ w: m.weights, steps, losses, r });
+      }
+      expect(runs[0].steps).toEqual([5, 10]);
+      for (const run of runs.slice(1)) {
+        expect(run.steps).toEqual(runs[0].steps);
+        expect(run.losses).toEqual(runs[0].losses);
+        expect(run.r.history.map((h) => h.loss)).toEqual(runs[0].r.history.map((h) => h.loss));
+        for (let l = 0; l < run.w.weights.length; l++) {
+          expect(maxAbsDiff(run.w.weights[l], runs[0].w.weights[l])).toBe(0);
+          expect(maxAbsDiff(run.w.biases[l], runs[0].w.biases[l])).toBe(0);
+        }
+      }
+    }
+  });
+
   it('trains from a @gantry/data DataLoader over a synthetic source', async () => {
     const { DataLoader, synthetic } = await import('@gantry/data');
     const source = synthetic.classification({ rows: 3000, features: 6, informative: 4, redundant: 0, classSep: 2, seed: 3, batchRows: 1000, flipY: 0 });
@@ -193,6 +229,7 @@ describe('fit options', () => {
     await check(() => new MLP({ activation: 'swish' as 'relu' }), 'BAD_OPTION', /activation must be one of 'relu', 'tanh', 'gelu', 'sigmoid'/);
     await check(() => new MLP({ hidden: [0] }), 'BAD_OPTION', /hidden\[0\]/);
     await check(() => new LogisticRegression().fit(gpu, data, { epochs: 0 }), 'BAD_OPTION', /epochs must be an integer ≥ 1, got 0/);
+    await check(() => new LogisticRegression().fit(gpu, data, { stepsPerSubmit: 0 }), 'BAD_OPTION', /stepsPerSubmit must be an integer ≥ 1 ≤ 256, got 0/);
     await check(() => new LogisticRegression().fit(gpu, data, { optimizer: 'rmsprop' as 'sgd' }), 'BAD_OPTION', /optimizer.kind must be one of 'sgd', 'adam', 'adamw'/);
     await check(() => new LogisticRegression().fit(gpu, { ...data, y: data.y.map((v) => v * 2) }), 'BAD_DATA', /expected a 0\/1 target/);
     await check(() => new SoftmaxRegression({ classes: 2 }).fit(gpu, { x: data.x, y: [0, 1, 2, ...Array(17).fill(0)], cols: 2 }), 'BAD_DATA', /class index in 0..1/);

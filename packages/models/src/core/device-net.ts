@@ -2,8 +2,8 @@ import type { Gpu, Tensor } from '@gantry/gpu';
 import { layerActivation, layerDims, type NetworkSpec, type NetworkWeights } from './network.js';
 
 /**
- * A network's parameters on a device: `W[i]` [in, out], `b[i]` [1, out] (the row shape the
- * matmul epilogue and the optimizers share).
+ * A network's parameters on a device: `W[i]` [in, out], `b[i]` [out] (the shape of the column
+ * sums that are their gradients; the matmul epilogue takes it as a row).
  */
 export class DeviceNet {
   readonly W: Tensor[];
@@ -16,7 +16,7 @@ export class DeviceNet {
   ) {
     const dims = layerDims(spec);
     this.W = dims.map(([i, o], l) => gpu.tensor(w.weights[l], [i, o]));
-    this.b = dims.map(([, o], l) => gpu.tensor(w.biases[l], [1, o]));
+    this.b = dims.map(([, o], l) => gpu.tensor(w.biases[l], [o]));
   }
 
   /** Overwrites the parameters in place. */

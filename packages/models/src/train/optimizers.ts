@@ -47,7 +47,8 @@ export class ParamState {
   constructor(
     private readonly gpu: Gpu,
     readonly param: Tensor,
-    readonly grad: Tensor,
+    /** The gradient tensor, or a function returning this step's (bias gradients are made per step). */
+    private readonly gradOf: Tensor | (() => Tensor),
     private readonly opt: ResolvedOptimizer,
     /** Coupled L2 added to the gradient (0 for biases). */
     private readonly l2: number,
@@ -65,12 +66,13 @@ export class ParamState {
   /** One in-place update at 1-based `step` with rate `lr`. */
   step(lr: number, step: number): void {
     const o = this.opt;
+    const grad = typeof this.gradOf === 'function' ? this.gradOf() : this.gradOf;
     if (o.kind === 'sgd') {
-      this.gpu.sgdStep(this.param, this.grad, this.m, { lr, momentum: o.momentum, nesterov: o.nesterov && o.momentum > 0, weightDecay: this.l2 });
+      this.gpu.sgdStep(this.param, grad, this.m, { lr, momentum: o.momentum, nesterov: o.nesterov && o.momentum > 0, weightDecay: this.l2 });
     } else if (o.kind === 'adam') {
-      this.gpu.adamStep(this.param, this.grad, this.m!, this.v!, { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: this.l2, step });
+      this.gpu.adamStep(this.param, grad, this.m!, this.v!, { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: this.l2, step });
     } else {
-      this.gpu.adamStep(this.param, this.grad, this.m!, this.v!, { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: this.decays ? o.weightDecay : 0, decoupled: true, step });
+      this.gpu.adamStep(this.param, grad, this.m!, this.v!, { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: this.decays ? o.weightDecay : 0, decoupled: true, step });
     }
   }
 

@@ -2,21 +2,29 @@ import type { Gpu, Tensor } from '@gantry/gpu';
 import { DeviceNet } from '../core/device-net.js';
 import { layerActivation, layerDims, type NetworkSpec } from '../core/network.js';
 
+/** One step's uploaded batch: inputs, labels and (class weights) per-row weights. */
+export interface InputSlot {
+  X: Tensor;
+  Y: Tensor;
+  /** Per-row weights for the binary loss (class weights), normalised to mean 1. */
+  SW?: Tensor;
+}
+
 /**
- * The device buffers of one training step for a batch of n rows, allocated once per batch size
- * and reused: inputs, labels, pre-activations Z, activations A, their gradients, a ones row
- * (bias gradients as ones·dZ, one matmul) and Huber's temporaries.
+ * The device buffers of training steps for a batch of n rows, allocated once per batch size
+ * and reused: `slots` input slots (several steps' batches are uploaded before their dispatches
+ * are recorded, so that they share one submit), pre-activations Z, activations A, their
+ * gradients and Huber's temporaries. The
+ * steps of one submit run in order on the device, so they share everything but their inputs.
+ * A relu layer keeps only its activation (Z[l] is A[l]): relu is fused into the matmul and its
+ * gradient mask z > 0 equals a > 0.
  */
 export class Workspace {
-  readonly X: Tensor;
-  readonly Y: Tensor;
-  /** Per-row weights for the binary loss (class weights), normalised to mean 1. */
-  readonly SW?: Tensor;
+  readonly slots: InputSlot[];
   readonly Z: Tensor[];
   readonly A: Tensor[];
   readonly dZ: Tensor[];
   readonly dA: Tensor[];
-  readonly ones: Tensor;
   readonly huber?: { R: Tensor; C1: Tensor; C: Tensor };
 
   constructor(
@@ -24,34 +32,55 @@ export class Workspace {
     readonly spec: NetworkSpec,
     readonly n: number,
     sampleWeights: boolean,
+    slots = 1,
   ) {
     const dims = layerDims(spec);
-    this.X = gpu.empty([n, spec.inputWidth]);
-    this.Y = spec.loss === 'ce' ? gpu.empty([n]) : gpu.empty([n, 1]);
-    if (sampleWeights) this.SW = gpu.empty([n, 1]);
-    this.Z = dims.map(([, o]) => gpu.empty([n, o]));
-    this.dZ = dims.map(([, o]) => gpu.empty([n, o]));
+    this.slots = Array.from({ length: slots }, () => ({
+      X: gpu.empty([n, spec.inputWidth]),
+      Y: spec.loss === 'ce' ? gpu.empty([n]) : gpu.empty([n, 1]),
+      SW: sampleWeights ? gpu.empty([n, 1]) : undefined,
+    }));
     this.A = dims.slice(0, -1).map(([, o]) => gpu.empty([n, o]));
+    this.Z = dims.map(([, o], l) => (fusedRelu(spec, l) ? this.A[l] : gpu.empty([n, o])));
+    this.dZ = dims.map(([, o]) => gpu.empty([n, o]));
     this.dA = dims.slice(0, -1).map(([, o]) => gpu.empty([n, o]));
-    this.ones = gpu.full([1, n], 1);
     if (spec.loss === 'huber') this.huber = { R: gpu.empty([n, 1]), C1: gpu.empty([n, 1]), C: gpu.empty([n, 1]) };
   }
 
+  /** The first slot's inputs (one-step callers). */
+  get X(): Tensor {
+    return this.slots[0].X;
+  }
+  get Y(): Tensor {
+    return this.slots[0].Y;
+  }
+  get SW(): Tensor | undefined {
+    return this.slots[0].SW;
+  }
+
   dispose(): void {
-    const all = [this.X, this.Y, this.SW, this.ones, ...this.Z, ...this.A, ...this.dZ, ...this.dA, this.huber?.R, this.huber?.C1, this.huber?.C];
+    const all = new Set([...this.slots.flatMap((s) => [s.X, s.Y, s.SW]), ...this.Z, ...this.A, ...this.dZ, ...this.dA, this.huber?.R, this.huber?.C1, this.huber?.C]);
     for (const t of all) t?.dispose();
   }
 }
 
-/** Gradient buffers, one per parameter: dW[i] [in, out], db[i] [1, out]. */
+/** Hidden layer l is relu: its matmul applies relu in the epilogue and no pre-activation is kept. */
+function fusedRelu(spec: NetworkSpec, l: number): boolean {
+  return l < spec.hidden.length && spec.hidden[l].activation === 'relu';
+}
+
+/**
+ * Gradients, one per parameter: dW[i] [in, out] (allocated once, overwritten each step) and
+ * db[i] [out] (made by each step's column sum; the next step disposes it, its update queued).
+ */
 export interface Grads {
   dW: Tensor[];
-  db: Tensor[];
+  db: (Tensor | undefined)[];
 }
 
 export function allocGrads(gpu: Gpu, spec: NetworkSpec): Grads {
   const dims = layerDims(spec);
-  return { dW: dims.map(([i, o]) => gpu.empty([i, o])), db: dims.map(([, o]) => gpu.empty([1, o])) };
+  return { dW: dims.map(([i, o]) => gpu.empty([i, o])), db: dims.map(() => undefined) };
 }
 
 /** Loss constants kept on the device. */
@@ -66,13 +95,19 @@ export interface LossConsts {
  * mean loss over the batch (L2 is added by the optimizer) and returns the loss, a [1] tensor
  * the caller disposes.
  */
-export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts): Tensor {
+export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0): Tensor {
   const gpu = net.gpu;
   const spec = net.spec;
   const L = net.W.length;
+  const { X, Y, SW } = ws.slots[slot];
   // forward
-  let a = ws.X;
+  let a = X;
   for (let l = 0; l < L; l++) {
+    if (fusedRelu(spec, l)) {
+      gpu.matmul(a, net.W[l], { bias: net.b[l], activation: 'relu', out: ws.A[l] });
+      a = ws.A[l];
+      continue;
+    }
     gpu.matmul(a, net.W[l], { bias: net.b[l], out: ws.Z[l] });
     if (l < L - 1) {
       const act = layerActivation(spec, l);
@@ -84,13 +119,13 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   const z = ws.Z[L - 1];
   const dz = ws.dZ[L - 1];
   let loss: Tensor;
-  if (spec.loss === 'ce') loss = gpu.softmaxCrossEntropy(z, ws.Y, c.classWeights, dz).loss;
-  else if (spec.loss === 'bce') loss = gpu.binaryCrossEntropy(z, ws.Y, ws.SW, dz).loss;
-  else if (spec.loss === 'mse') loss = gpu.meanSquaredError(z, ws.Y, dz).loss;
+  if (spec.loss === 'ce') loss = gpu.softmaxCrossEntropy(z, Y, c.classWeights, dz).loss;
+  else if (spec.loss === 'bce') loss = gpu.binaryCrossEntropy(z, Y, SW, dz).loss;
+  else if (spec.loss === 'mse') loss = gpu.meanSquaredError(z, Y, dz).loss;
   else {
     // Huber: r = z − y, c = clamp(r, −δ, δ); ℓ = c·(r − c/2); dℓ/dz = c / n.
     const h = ws.huber!;
-    gpu.sub(z, ws.Y, h.R);
+    gpu.sub(z, Y, h.R);
     gpu.minimum(h.R, c.delta!, h.C1);
     gpu.maximum(h.C1, c.negDelta!, h.C);
     gpu.scale(h.C, 1 / ws.n, dz);
@@ -98,9 +133,11 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   }
   // backward
   for (let l = L - 1; l >= 0; l--) {
-    const input = l === 0 ? ws.X : ws.A[l - 1];
+    const input = l === 0 ? X : ws.A[l - 1];
     gpu.matmul(input, ws.dZ[l], { transposeA: true, out: g.dW[l] });
-    gpu.matmul(ws.ones, ws.dZ[l], { out: g.db[l] });
+    // The column sum of dZ (one invocation per column, compensated): on lavapipe ~3x cheaper than ones·dZ.
+    g.db[l]?.dispose();
+    g.db[l] = gpu.sum(ws.dZ[l], 0);
     if (l > 0) {
       gpu.matmul(ws.dZ[l], net.W[l], { transposeB: true, out: ws.dA[l - 1] });
       gpu.activationGrad(layerActivation(spec, l - 1) as 'relu', ws.dA[l - 1], ws.Z[l - 1], ws.dZ[l - 1]);

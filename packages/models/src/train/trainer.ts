@@ -36,6 +36,12 @@ export interface FitOptions {
   lossEvery?: number;
   /** Called every `lossEvery` steps (phase 'step') and after every epoch (phase 'epoch'). */
   onProgress?: (p: Progress) => void;
+  /**
+   * Steps recorded into one device submit (default 8): their batches are uploaded first, into
+   * as many input buffers. The same steps run in the same order whatever the value (results are
+   * identical); larger values cut per-submit host cost and hold that many batches on the device.
+   */
+  stepsPerSubmit?: number;
 }
 
 export interface Progress {
@@ -85,7 +91,7 @@ export interface TrainSetup {
   featureNames?: string[];
 }
 
-const DEFAULTS = { epochs: 10, batchSize: 256, learningRate: 0.01, seed: 0, lossEvery: 50 };
+const DEFAULTS = { epochs: 10, batchSize: 256, learningRate: 0.01, seed: 0, lossEvery: 50, stepsPerSubmit: 8 };
 
 /** Resolved numeric options (validated once, before any device work). */
 export function resolveFit(o: FitOptions) {
@@ -95,12 +101,13 @@ export function resolveFit(o: FitOptions) {
   const learningRate = num('learningRate', o.learningRate ?? DEFAULTS.learningRate, { min: 0, exclusiveMin: true });
   const seed = num('seed', o.seed ?? DEFAULTS.seed, { min: 0, max: 2 ** 32 - 1, int: true });
   const lossEvery = num('lossEvery', o.lossEvery ?? DEFAULTS.lossEvery, { min: 1, int: true });
+  const stepsPerSubmit = num('stepsPerSubmit', o.stepsPerSubmit ?? DEFAULTS.stepsPerSubmit, { min: 1, max: 256, int: true });
   const stepsPerEpoch = o.stepsPerEpoch === undefined ? undefined : num('stepsPerEpoch', o.stepsPerEpoch, { min: 1, int: true });
   const optimizer = resolveOptimizer(o.optimizer);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw badOption('onProgress', 'a function', o.onProgress);
   if (o.earlyStopping && !o.validation) throw badOption('earlyStopping', 'used with a validation set (options.validation)', o.earlyStopping);
   const early = o.earlyStopping ? new EarlyStopping(o.earlyStopping === true ? {} : o.earlyStopping) : undefined;
-  return { epochs, batchSize, learningRate, seed, lossEvery, stepsPerEpoch, optimizer, early, shuffle: o.shuffle ?? true };
+  return { epochs, batchSize, learningRate, seed, lossEvery, stepsPerSubmit, stepsPerEpoch, optimizer, early, shuffle: o.shuffle ?? true };
 }
 
 /**
@@ -136,7 +143,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   const grads = allocGrads(gpu, spec);
   const params: ParamState[] = [];
   net.W.forEach((w, l) => params.push(new ParamState(gpu, w, grads.dW[l], o.optimizer, setup.l2, true)));
-  net.b.forEach((b, l) => params.push(new ParamState(gpu, b, grads.db[l], o.optimizer, 0, false)));
+  net.b.forEach((b, l) => params.push(new ParamState(gpu, b, () => grads.db[l]!, o.optimizer, 0, false)));
   const consts: LossConsts = {};
   const owned: Tensor[] = [];
   if (spec.loss === 'ce' && setup.classWeights) owned.push((consts.classWeights = gpu.tensor(setup.classWeights, [spec.outputs])));
@@ -156,7 +163,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
         old.dispose();
         workspaces.delete(k);
       }
-      ws = new Workspace(gpu, spec, n, !!binW);
+      ws = new Workspace(gpu, spec, n, !!binW, o.stepsPerSubmit);
       workspaces.set(n, ws);
     }
     return ws;
@@ -171,47 +178,59 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   let trainLoss = NaN;
   let rowsPerEpoch = 0;
   const hash = { rows: 0, colSums: new Float64Array(cols), labelSum: 0 };
+  // Steps whose batches are uploaded but whose dispatches are not recorded yet: they are
+  // recorded together so that they share one submit (an upload flushes recorded work).
+  const group: { ws: Workspace; slot: number; n: number }[] = [];
+  let epoch = 0;
+  let epochSteps = 0;
+  let rows = 0;
+  const runGroup = async (): Promise<void> => {
+    for (const { ws, slot, n } of group) {
+      const loss = forwardBackward(net, ws, grads, consts, slot);
+      gpu.add(acc[cur], loss, acc[1 - cur]);
+      loss.dispose();
+      cur = 1 - cur;
+      const lr = lrAt(step);
+      step++;
+      epochSteps++;
+      rows += n;
+      for (const p of params) p.step(lr, step);
+      if (step % o.lossEvery === 0) {
+        const l = (await acc[cur].read())[0] / epochSteps;
+        checkFinite(l, step);
+        options.onProgress?.({ phase: 'step', epoch, epochs: o.epochs, step, loss: l, lr, rows, elapsedMs: performance.now() - t0 });
+      }
+    }
+    group.length = 0;
+  };
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (epoch = 0; epoch < o.epochs; epoch++) {
       const te = performance.now();
-      let epochSteps = 0;
-      let rows = 0;
+      epochSteps = 0;
+      rows = 0;
       if (epoch > 0) gpu.write(acc[cur], [0]);
       for await (const b of epochBatches(data, cols, { batchSize: stream ? o.batchSize : (o.batchSize ?? DEFAULTS.batchSize), shuffle: o.shuffle, seed: o.seed, epoch })) {
-        checkLabels(spec, b.y, step, 'y');
-        if (epoch === 0) {
-          hash.rows += b.n;
-          for (let i = 0; i < b.n; i++) {
-            hash.labelSum += b.y[i];
-            for (let c = 0; c < cols; c++) hash.colSums[c] += b.x[i * cols + c];
-          }
-        }
+        checkLabels(spec, b.y, step + group.length, 'y');
+        if (epoch === 0) hashBatch(hash, b.x, b.y, b.n, cols);
+        if (group.length && group[0].ws.n !== b.n) await runGroup();
         const ws = wsFor(b.n);
-        gpu.write(ws.X, b.x);
-        gpu.write(ws.Y, b.y);
-        if (binW && ws.SW) {
+        const slot = group.length;
+        const { X, Y, SW } = ws.slots[slot];
+        gpu.write(X, b.x);
+        gpu.write(Y, b.y);
+        if (binW && SW) {
           if (!swHost || swHost.length < b.n) swHost = new Float32Array(b.n);
           let s = 0;
           for (let i = 0; i < b.n; i++) s += swHost[i] = b.y[i] >= 0.5 ? binW[1] : binW[0];
           const scale = s > 0 ? b.n / s : 0;
           for (let i = 0; i < b.n; i++) swHost[i] *= scale;
-          gpu.write(ws.SW, swHost.subarray(0, b.n));
+          gpu.write(SW, swHost.subarray(0, b.n));
         }
-        const loss = forwardBackward(net, ws, grads, consts);
-        gpu.add(acc[cur], loss, acc[1 - cur]);
-        loss.dispose();
-        cur = 1 - cur;
-        const lr = lrAt(step);
-        step++;
-        epochSteps++;
-        rows += b.n;
-        for (const p of params) p.step(lr, step);
-        if (step % o.lossEvery === 0) {
-          const l = (await acc[cur].read())[0] / epochSteps;
-          checkFinite(l, step);
-          options.onProgress?.({ phase: 'step', epoch, epochs: o.epochs, step, loss: l, lr, rows, elapsedMs: performance.now() - t0 });
-        }
+        group.push({ ws, slot, n: b.n });
+        // A group ends where the loss is read, so that the read waits only for its own steps.
+        if (group.length === o.stepsPerSubmit || (step + group.length) % o.lossEvery === 0) await runGroup();
       }
+      await runGroup();
       if (epochSteps === 0) throw new ModelError('BAD_DATA', `epoch ${epoch} yielded no rows (a stream must be iterable once per epoch: pass a DataLoader with epochs 1, or a function returning a fresh iterable)`);
       rowsPerEpoch = rows;
       trainLoss = (await acc[cur].read())[0] / epochSteps;
@@ -262,9 +281,22 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   } finally {
     for (const ws of workspaces.values()) ws.dispose();
     for (const p of params) p.dispose();
-    for (const t of [...grads.dW, ...grads.db, ...acc, ...owned]) t.dispose();
+    for (const t of [...grads.dW, ...grads.db, ...acc, ...owned]) t?.dispose();
     net.dispose();
   }
+}
+
+/** Epoch 0's data description: rows, per-column sums (row order, f64) and the label sum. */
+function hashBatch(hash: { rows: number; colSums: Float64Array; labelSum: number }, x: Float32Array, y: Float32Array, n: number, cols: number): void {
+  const sums = hash.colSums;
+  let ls = hash.labelSum;
+  for (let i = 0; i < n; i++) {
+    ls += y[i];
+    const base = i * cols;
+    for (let c = 0; c < cols; c++) sums[c] += x[base + c];
+  }
+  hash.labelSum = ls;
+  hash.rows += n;
 }
 
 function round9(v: number): number {
@@ -362,11 +394,11 @@ export async function batchGradients(gpu: Gpu, spec: NetworkSpec, w: NetworkWeig
     const loss = forwardBackward(net, ws, g, consts);
     owned.push(loss);
     const l = (await loss.read())[0];
-    return { loss: l, dW: await Promise.all(g.dW.map((t) => t.read())), db: await Promise.all(g.db.map((t) => t.read())) };
+    return { loss: l, dW: await Promise.all(g.dW.map((t) => t.read())), db: await Promise.all(g.db.map((t) => t!.read())) };
   } finally {
     ws.dispose();
     net.dispose();
-    for (const t of [...g.dW, ...g.db, ...owned]) t.dispose();
+    for (const t of [...g.dW, ...g.db, ...owned]) t?.dispose();
   }
 }
 
