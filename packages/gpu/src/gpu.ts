@@ -326,17 +326,18 @@ export class Gpu {
   argmax(a: Tensor): Tensor {
     return argmax(this, a);
   }
-  sum(a: Tensor, axis: 0 | 1): Tensor {
-    return reduce(this, 'sum', a, axis);
+  /** Sums along `axis` (0: one per column, 1: one per row), into `out` when given. */
+  sum(a: Tensor, axis: 0 | 1, out?: Tensor): Tensor {
+    return reduce(this, 'sum', a, axis, out);
   }
-  mean(a: Tensor, axis: 0 | 1): Tensor {
-    return reduce(this, 'mean', a, axis);
+  mean(a: Tensor, axis: 0 | 1, out?: Tensor): Tensor {
+    return reduce(this, 'mean', a, axis, out);
   }
-  variance(a: Tensor, axis: 0 | 1): Tensor {
-    return reduce(this, 'variance', a, axis);
+  variance(a: Tensor, axis: 0 | 1, out?: Tensor): Tensor {
+    return reduce(this, 'variance', a, axis, out);
   }
-  reduce(op: ReduceOp, a: Tensor, axis: 0 | 1): Tensor {
-    return reduce(this, op, a, axis);
+  reduce(op: ReduceOp, a: Tensor, axis: 0 | 1, out?: Tensor): Tensor {
+    return reduce(this, op, a, axis, out);
   }
   softmaxCrossEntropy(logits: Tensor, labels: Tensor, classWeights?: Tensor, grad?: Tensor): LossResult {
     return softmaxCrossEntropy(this, logits, labels, classWeights, grad);

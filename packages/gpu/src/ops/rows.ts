@@ -3,6 +3,7 @@ import type { Gpu } from '../gpu.js';
 import type { ReduceOp } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { live, matrix } from './validate.js';
+import { fmtShape } from '../shape.js';
 
 export function softmax(gpu: Gpu, a: Tensor): Tensor {
   live(gpu, 'softmax', { a });
@@ -25,11 +26,13 @@ export function argmax(gpu: Gpu, a: Tensor): Tensor {
  * Sum, mean or population variance (ddof 0, as numpy) along `axis` of a [rows, cols] tensor:
  * axis 0 gives one value per column ([cols]), axis 1 one per row ([rows]).
  */
-export function reduce(gpu: Gpu, op: ReduceOp, a: Tensor, axis: 0 | 1): Tensor {
-  live(gpu, op, { a });
+export function reduce(gpu: Gpu, op: ReduceOp, a: Tensor, axis: 0 | 1, out?: Tensor): Tensor {
+  live(gpu, op, { a, out });
   if (axis !== 0 && axis !== 1) throw new GpuError('BAD_ARGUMENT', `axis must be 0 or 1, got ${JSON.stringify(axis)}`, op);
   const [rows, cols] = matrix(op, a, 'a');
-  const o = gpu.empty([axis === 0 ? cols : rows]);
+  const len = axis === 0 ? cols : rows;
+  if (out && out.size !== len) throw new GpuError('SHAPE_MISMATCH', `out ${fmtShape(out.shape)} must hold ${len} values (one per ${axis === 0 ? 'column' : 'row'})`, op);
+  const o = out ?? gpu.empty([len]);
   gpu._backend.reduce(op, a.storage, o.storage, rows, cols, axis);
   return o;
 }

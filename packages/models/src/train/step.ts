@@ -136,8 +136,13 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
     const input = l === 0 ? X : ws.A[l - 1];
     gpu.matmul(input, ws.dZ[l], { transposeA: true, out: g.dW[l] });
     // The column sum of dZ (one invocation per column, compensated): on lavapipe ~3x cheaper than ones·dZ.
-    g.db[l]?.dispose();
-    g.db[l] = gpu.sum(ws.dZ[l], 0);
+    // Reuse the bias-gradient tensor across steps (a new one only when the width changes).
+    let db = g.db[l];
+    if (db && db.size !== ws.dZ[l].shape[1]) {
+      db.dispose();
+      db = undefined;
+    }
+    g.db[l] = gpu.sum(ws.dZ[l], 0, db);
     if (l > 0) {
       gpu.matmul(ws.dZ[l], net.W[l], { transposeB: true, out: ws.dA[l - 1] });
       gpu.activationGrad(layerActivation(spec, l - 1) as 'relu', ws.dA[l - 1], ws.Z[l - 1], ws.dZ[l - 1]);
