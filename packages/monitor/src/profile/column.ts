@@ -35,6 +35,10 @@ export interface CategoricalColumnState {
   sample: (string | null)[];
 }
 
+/** Scratch buffers shared by the batch paths (single-threaded; reused across columns and batches). */
+let scratch = new Float64Array(1024);
+let ids = new Int32Array(1024);
+
 /** One numeric column of a profile: nulls, moments, KLL quantiles, small-domain counts, sample. */
 export class NumericColumnProfile {
   readonly type = 'numeric' as const;
@@ -72,6 +76,57 @@ export class NumericColumnProfile {
       if (this.distinct.size > MAX_TRACKED_DISTINCT) this.distinct = null;
     }
     if (slot >= 0) this.sample[slot] = v;
+  }
+
+  /**
+   * Adds xs[0..len): the same state as `add(xs[i], slot)` for each row, where the rows sampled into
+   * the reservoir are sampleRows[0..sampled) (ascending) with slots sampleSlots[0..sampled).
+   * Validates the whole batch first, so a bad value leaves the column unchanged.
+   */
+  addBatch(xs: ArrayLike<unknown>, len: number, sampleRows: Int32Array, sampleSlots: Int32Array, sampled: number): void {
+    if (scratch.length < len) scratch = new Float64Array(Math.max(len, scratch.length * 2));
+    const vals = scratch;
+    let k = 0;
+    if (xs instanceof Float64Array || xs instanceof Float32Array) {
+      for (let i = 0; i < len; i++) {
+        const v = xs[i];
+        if (v !== v) continue;
+        if (v === Infinity || v === -Infinity) this.badValue(v);
+        vals[k++] = v;
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const v = xs[i];
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          if (typeof v === 'number' && Number.isNaN(v)) continue;
+          this.badValue(v);
+        }
+        vals[k++] = v as number;
+      }
+    }
+    this.nulls += len - k;
+    this.moments.updateMany(vals, 0, k);
+    this.kll.updateMany(vals, 0, k);
+    if (this.distinct) {
+      const d = this.distinct;
+      for (let i = 0; i < k; i++) {
+        const v = vals[i];
+        d.set(v, (d.get(v) ?? 0) + 1);
+        if (d.size > MAX_TRACKED_DISTINCT) {
+          this.distinct = null;
+          break;
+        }
+      }
+    }
+    for (let j = 0; j < sampled; j++) {
+      const v = xs[sampleRows[j]];
+      this.sample[sampleSlots[j]] = v === null || v === undefined ? Number.NaN : (v as number);
+    }
+  }
+
+  private badValue(v: unknown): never {
+    throw new MonitorError('INVALID_VALUE', `profile: column '${this.name}' (numeric) got ${typeof v === 'number' ? v : JSON.stringify(v)}; expected a finite number, null or NaN`);
   }
 
   merge(o: NumericColumnProfile): void {
@@ -135,6 +190,71 @@ export class CategoricalColumnProfile {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.count++;
     if (slot >= 0) this.sample[slot] = key;
+  }
+
+  /**
+   * Adds xs[0..len): the same counts (and insertion order), nulls and sample as `add(xs[i], slot)`
+   * per row (see NumericColumnProfile.addBatch). One map lookup per value, into a batch-local index;
+   * the shared counts are updated once per distinct key. Validates first.
+   */
+  addBatch(xs: ArrayLike<unknown>, len: number, sampleRows: Int32Array, sampleSlots: Int32Array, sampled: number): void {
+    if (ids.length < len) ids = new Int32Array(Math.max(len, ids.length * 2));
+    const rawToId = new Map<unknown, number>();
+    const keyToId = new Map<string, number>();
+    const keys: string[] = [];
+    const local: number[] = [];
+    const counts = this.counts;
+    let size = counts.size;
+    let nulls = 0;
+    let lastV: unknown = undefined;
+    let lastId = -1;
+    for (let i = 0; i < len; i++) {
+      const v = xs[i];
+      if (v === lastV && lastId >= 0) {
+        ids[i] = lastId;
+        local[lastId]++;
+        continue;
+      }
+      if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+        ids[i] = -1;
+        nulls++;
+        continue;
+      }
+      let id = rawToId.get(v);
+      if (id === undefined) {
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+          throw new MonitorError('INVALID_VALUE', `profile: column '${this.name}' (categorical) got ${JSON.stringify(v)}; expected a string, number, boolean or null`);
+        }
+        let key = String(v);
+        id = keyToId.get(key);
+        if (id === undefined) {
+          if (!counts.has(key)) {
+            if (size >= MAX_CATEGORIES) key = OTHER_CATEGORY;
+            id = keyToId.get(key);
+            if (id === undefined && !counts.has(key)) size++;
+          }
+          if (id === undefined) {
+            id = keys.length;
+            keys.push(key);
+            local.push(0);
+            keyToId.set(key, id);
+          }
+        }
+        rawToId.set(v, id);
+      }
+      ids[i] = id;
+      local[id]++;
+      lastV = v;
+      lastId = id;
+    }
+    // Validation passed: fold into the shared state.
+    for (let id = 0; id < keys.length; id++) counts.set(keys[id], (counts.get(keys[id]) ?? 0) + local[id]);
+    this.nulls += nulls;
+    this.count += len - nulls;
+    for (let j = 0; j < sampled; j++) {
+      const id = ids[sampleRows[j]];
+      this.sample[sampleSlots[j]] = id < 0 ? null : keys[id];
+    }
   }
 
   merge(o: CategoricalColumnProfile): void {

@@ -105,13 +105,26 @@ export class DatasetProfile {
     for (const k of Object.keys(batch)) {
       if (!this.byName.has(k)) throw new MonitorError('SCHEMA_MISMATCH', `DatasetProfile.update: column '${k}' is not in the schema (columns: ${this.schema.map((s) => s.name).join(', ')})`);
     }
-    const slots = new Int32Array(len);
-    for (let i = 0; i < len; i++) slots[i] = this.reservoir.next();
-    for (const c of this.schema) {
-      const col = this.byName.get(c.name)!;
-      const xs = batch[c.name];
-      for (let i = 0; i < len; i++) col.add(xs[i], slots[i]);
+    // One reservoir decision per row (shared by all columns), then each column in bulk.
+    const sampleRows = new Int32Array(Math.min(len, this.reservoirSize * 4 + 16));
+    let rowsBuf = sampleRows;
+    let slotsBuf = new Int32Array(rowsBuf.length);
+    let sampled = 0;
+    for (let i = 0; i < len; i++) {
+      const s = this.reservoir.next();
+      if (s < 0) continue;
+      if (sampled === rowsBuf.length) {
+        const r2 = new Int32Array(rowsBuf.length * 2);
+        r2.set(rowsBuf);
+        const s2 = new Int32Array(rowsBuf.length * 2);
+        s2.set(slotsBuf);
+        rowsBuf = r2;
+        slotsBuf = s2;
+      }
+      rowsBuf[sampled] = i;
+      slotsBuf[sampled++] = s;
     }
+    for (const c of this.schema) this.byName.get(c.name)!.addBatch(batch[c.name], len, rowsBuf, slotsBuf, sampled);
     return this;
   }
 

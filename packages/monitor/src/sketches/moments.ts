@@ -16,6 +16,24 @@ export class Moments {
     return this;
   }
 
+  /** Welford over xs[from..to), the same operations in the same order as `update` on each value. */
+  updateMany(xs: ArrayLike<number>, from = 0, to = xs.length): this {
+    let n = this.n;
+    let mean = this.mean;
+    let m2 = this.m2;
+    for (let i = from; i < to; i++) {
+      const x = xs[i];
+      n++;
+      const d = x - mean;
+      mean += d / n;
+      m2 += d * (x - mean);
+    }
+    this.n = n;
+    this.mean = mean;
+    this.m2 = m2;
+    return this;
+  }
+
   merge(o: Moments): this {
     if (o.n === 0) return this;
     if (this.n === 0) {
