@@ -63,12 +63,9 @@ function makeMlp(): Mlp {
   return { dims: MLP_DIMS, w, b };
 }
 
+/** The forward pass as a serving path runs it: gpu.mlpForward (one fused kernel for a few rows, one fused matmul per layer otherwise). */
 function gantryForward(gpu: Gpu, W: Tensor[], B: Tensor[], x: Tensor): Tensor {
-  return gpu.scope(() => {
-    let h = x;
-    for (let l = 0; l < W.length; l++) h = gpu.matmul(h, W[l], { bias: B[l], activation: l + 1 < W.length ? 'relu' : 'none' });
-    return h;
-  });
+  return gpu.mlpForward(x, W.map((w, l) => ({ weight: w, bias: B[l], activation: l + 1 < W.length ? ('relu' as const) : ('none' as const) })));
 }
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {

@@ -85,6 +85,9 @@ export interface Backend {
   adamStep(param: unknown, grad: unknown, m: unknown, v: unknown, size: number, p: AdamParams): void;
 
   dispatch?(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void;
+  /** Whether an m-row forward through layers of these widths runs as one fused kernel. */
+  mlpFusable?(m: number, dims: number[]): boolean;
+  mlpForward?(x: unknown, layers: Array<[unknown, unknown]>, out: unknown, m: number, dims: number[], acts: Activation[]): void;
   /** Submits queued work. */
   flush(): void;
   /** Resolves when all submitted work is done. */

@@ -12,6 +12,7 @@ import { argmax, reduce, softmax } from './ops/rows.js';
 import { binaryCrossEntropy, meanSquaredError, softmaxCrossEntropy, type LossResult } from './ops/loss.js';
 import { adamStep, sgdStep, type AdamOptions, type SgdOptions } from './ops/optimizer.js';
 import { live } from './ops/validate.js';
+import { mlpForward, type MlpLayer } from './ops/mlp.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'cpu';
 
@@ -353,6 +354,11 @@ export class Gpu {
   }
   adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, opts: AdamOptions): void {
     adamStep(this, param, grad, m, v, opts);
+  }
+
+  /** A dense network's forward pass; a few rows run as one fused kernel (the serving path). */
+  mlpForward(x: Tensor, layers: MlpLayer[]): Tensor {
+    return mlpForward(this, x, layers);
   }
 
   /**

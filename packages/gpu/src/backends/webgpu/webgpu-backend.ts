@@ -10,6 +10,7 @@ import { argmaxRowsKernel, reduceKernel, softmaxRowsKernel } from './kernels/row
 import { binaryCrossEntropyKernel, meanSquaredErrorKernel, softmaxCrossEntropyKernel } from './kernels/losses.js';
 import { DEFAULT_GENERAL_TILE, SKINNY_MAX_N, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
 import { Waiter } from './waiter.js';
+import { MLP_MAX_LAYERS, MLP_MAX_WIDTH, mlpKernel, mlpKey } from './kernels/mlp.js';
 
 
 /** A tensor's storage on this backend: a pooled buffer and the bytes the tensor uses of it. */
@@ -379,6 +380,26 @@ export class WebGpuBackend implements Backend {
     this.chunked1d(size, (base, n) => {
       this.run(`adam:${p.decoupled}`, () => adamKernel(p.decoupled), [this.slice(w, base, n), this.slice(g, base, n), this.slice(m, base, n), this.slice(v, base, n)], new Params(9).u32(n).u32(base).f32(p.lr).f32(p.beta1).f32(p.beta2).f32(p.eps).f32(p.weightDecay).f32(bc1).f32(bc2).bytes, grid1d(n, WG, this.maxWorkgroups), n * 28);
     });
+  }
+
+  /** A few rows (≤ the subgroup size), up to MLP_MAX_LAYERS layers of at most MLP_MAX_WIDTH, and a fixed subgroup size. */
+  mlpFusable(m: number, dims: number[]): boolean {
+    const sg = this.fixedSubgroupSize();
+    const layers = dims.length - 1;
+    return sg > 0 && m <= sg && layers <= MLP_MAX_LAYERS && Math.max(...dims) <= MLP_MAX_WIDTH && 2 * layers + 2 <= this.device.limits.maxStorageBuffersPerShaderStage;
+  }
+
+  mlpForward(x: unknown, layers: Array<[unknown, unknown]>, out: unknown, m: number, dims: number[], acts: Activation[]): void {
+    const L = dims.length - 1;
+    const sg = this.fixedSubgroupSize();
+    const xb = this.aligned(x, 0, m * dims[0]);
+    const ob = this.aligned(out, 0, m * dims[L]);
+    const binds: Binding[] = [xb.binding];
+    layers.forEach(([w, b], l) => binds.push(this.slice(w, 0, dims[l] * dims[l + 1]), this.slice(b, 0, dims[l + 1])));
+    binds.push(ob.binding);
+    let flops = 0;
+    for (let l = 0; l < L; l++) flops += 2 * m * dims[l] * dims[l + 1];
+    this.run(mlpKey(dims, acts, sg), () => mlpKernel(dims, acts, sg), binds, new Params(4).u32(m).u32(xb.shift).u32(ob.shift).bytes, [m, 1, 1], flops);
   }
 
   dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {
