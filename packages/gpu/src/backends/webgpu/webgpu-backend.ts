@@ -38,6 +38,7 @@ export interface WebGpuOptions {
 type Binding = { buffer: GPUBuffer; offset?: number; size?: number };
 
 const UNIFORM_CHUNK = 64 * 1024;
+const UNIFORM_MAX_SLOTS = 4096;
 const UNIFORM_ALIGN = 256;
 
 let instance: GPU | undefined;
@@ -85,7 +86,13 @@ export class WebGpuBackend implements Backend {
   private scopeOpen = false;
   private scopeResults: Promise<GpuError | null>[] = [];
   private uncaptured: GpuError[] = [];
-  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number; group: GPUBindGroup }[] = [];
+  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number; group: GPUBindGroup; dirtyStart: number; dirtyEnd: number }[] = [];
+  /**
+   * Uniform slots by content: a serving or training loop dispatches the same params every
+   * iteration, and a slot written once needs no queue.writeBuffer again (a write per submit costs
+   * tens of µs on dawn.node). Reset at a submit boundary when it holds UNIFORM_MAX_SLOTS.
+   */
+  private uniformSlots = new Map<string, { group: GPUBindGroup; offset: number }>();
   /** Group-0 bind groups by layout signature and bound ranges; cleared when it grows past its cap. */
   private bindGroups = new Map<string, GPUBindGroup>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
@@ -424,12 +431,13 @@ export class WebGpuBackend implements Backend {
       return;
     }
     this.endPass();
-    for (let i = 0; i <= this.uniformChunk && i < this.uniformChunks.length; i++) {
-      const c = this.uniformChunks[i];
-      if (c.used > 0) this.device.queue.writeBuffer(c.buffer, 0, c.cpu.buffer, 0, c.used);
-      c.used = 0;
+    // Only slots first used in this batch are written: repeated params reuse their slot.
+    for (const c of this.uniformChunks) {
+      if (c.dirtyEnd > c.dirtyStart) this.device.queue.writeBuffer(c.buffer, c.dirtyStart, c.cpu.buffer, c.dirtyStart, c.dirtyEnd - c.dirtyStart);
+      c.dirtyStart = UNIFORM_CHUNK;
+      c.dirtyEnd = 0;
     }
-    this.uniformChunk = 0;
+    if (this.uniformSlots.size >= UNIFORM_MAX_SLOTS) this.resetUniforms();
     this.device.queue.submit([this.encoder.finish()]);
     this.waiter.submitted(this.batchCost, this.batchTopKey, this.batchTopCost, this.batchCompiles);
     this.batchCompiles = false;
@@ -540,9 +548,14 @@ export class WebGpuBackend implements Backend {
     if (errs.length) throw errs[0];
   }
 
-  /** A 256-byte slot in the current uniform chunk: the chunk's bind group and the slot's dynamic offset. */
+  /** The uniform slot holding these bytes: the chunk's bind group and the slot's dynamic offset. */
   private uniformSlot(bytes: ArrayBuffer): { group: GPUBindGroup; offset: number } {
     if (bytes.byteLength > UNIFORM_SLOT) throw new GpuError('BAD_ARGUMENT', `a kernel's params must fit ${UNIFORM_SLOT} bytes, got ${bytes.byteLength}`, 'dispatch');
+    const words = new Uint32Array(bytes, 0, bytes.byteLength >> 2);
+    let key = '';
+    for (let i = 0; i < words.length; i++) key += words[i].toString(36) + ',';
+    const hit = this.uniformSlots.get(key);
+    if (hit) return hit;
     let c = this.uniformChunks[this.uniformChunk];
     if (c && c.used + UNIFORM_SLOT > UNIFORM_CHUNK) {
       this.uniformChunk++;
@@ -552,13 +565,25 @@ export class WebGpuBackend implements Backend {
       this.openScope();
       const buffer = this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
       const group = this.device.createBindGroup({ layout: this.cache.uniformLayout, entries: [{ binding: 0, resource: { buffer, offset: 0, size: UNIFORM_SLOT } }] });
-      c = { buffer, cpu: new Uint8Array(UNIFORM_CHUNK), used: 0, group };
+      c = { buffer, cpu: new Uint8Array(UNIFORM_CHUNK), used: 0, group, dirtyStart: UNIFORM_CHUNK, dirtyEnd: 0 };
       this.uniformChunks.push(c);
     }
     const offset = c.used;
+    c.cpu.fill(0, offset, offset + UNIFORM_SLOT);
     c.cpu.set(new Uint8Array(bytes), offset);
     c.used = offset + UNIFORM_SLOT;
-    return { group: c.group, offset };
+    c.dirtyStart = Math.min(c.dirtyStart, offset);
+    c.dirtyEnd = Math.max(c.dirtyEnd, offset + UNIFORM_SLOT);
+    const slot = { group: c.group, offset };
+    this.uniformSlots.set(key, slot);
+    return slot;
+  }
+
+  /** Forgets every uniform slot; only at a submit boundary, where no recorded command refers to one. */
+  private resetUniforms(): void {
+    this.uniformSlots.clear();
+    for (const c of this.uniformChunks) c.used = 0;
+    this.uniformChunk = 0;
   }
 
   private bufferId(b: GPUBuffer): number {
