@@ -191,6 +191,26 @@ describe('lifecycle', () => {
     expect(gpu.memory().submits - m1.submits).toBe(1);
   });
 
+  it('uniform slots stay correct with thousands of distinct params, within one submit and across resets', async () => {
+    // 5000 distinct scalars: past one 64 KiB chunk within a submit, and past the slot cap across submits.
+    let x = gpu.zeros([3]);
+    let expected = 0;
+    for (let i = 1; i <= 5000; i++) {
+      const next = gpu.addScalar(x, i * 1e-3);
+      x.dispose();
+      x = next;
+      expected += i * 1e-3;
+      if (i % 700 === 0) await gpu.sync();
+    }
+    const got = await x.read();
+    for (const v of got) expect(v / expected).toBeCloseTo(1, 4);
+    // Repeated params reuse their slot: the same op twice gives the same answer.
+    const a = await gpu.scale(gpu.full([2], 2), 1.5).read();
+    const b = await gpu.scale(gpu.full([2], 2), 1.5).read();
+    expect(Array.from(a)).toEqual([3, 3]);
+    expect(Array.from(b)).toEqual([3, 3]);
+  });
+
   it('warmup compiles the common pipelines and reports the time', async () => {
     const w = await gpu.warmup();
     expect(w.pipelines).toBeGreaterThan(5);
