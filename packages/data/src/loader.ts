@@ -357,6 +357,9 @@ export function prefetch<T>(src: AsyncGenerator<T>, depth: number): AsyncIterato
           done = true;
           return;
         }
+        // One item per macrotask: the consumer's completions (a GPU readback, a worker's message)
+        // are handled between items instead of after a run of them.
+        await new Promise<void>((res) => setImmediate(res));
       }
     } catch (e) {
       error = { e };
@@ -372,7 +375,10 @@ export function prefetch<T>(src: AsyncGenerator<T>, depth: number): AsyncIterato
           const r = queue.shift()!;
           const w = wakeProducer;
           wakeProducer = undefined;
-          w?.();
+          // Wake the producer on the next macrotask, not now: a microtask wake would run its
+          // synchronous work (decoding, shuffling) before the consumer resumes with this batch,
+          // serialising loading with the consumer's work instead of overlapping them.
+          if (w) setImmediate(w);
           return r;
         }
         if (error) throw error.e;

@@ -239,3 +239,30 @@ describe('prefetch, transforms, backpressure', () => {
     }
   });
 });
+
+describe('prefetch ordering', () => {
+  it('refills after the consumer has resumed, so loading overlaps the consumer’s own await', async () => {
+    const { prefetch } = await import('../src/loader.js');
+    let produced = 0;
+    async function* gen() {
+      for (let i = 0; i < 20; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    const depth = 4;
+    const it = prefetch(gen(), depth);
+    await new Promise((r) => setTimeout(r, 5)); // the producer fills the queue while nobody consumes
+    expect(produced).toBe(depth);
+    for (let consumed = 1; consumed <= 10; consumed++) {
+      const r = await it.next();
+      expect(r.value).toBe(consumed - 1);
+      // The replacement item is not made before the consumer gets this one (a microtask wake
+      // would run the producer's synchronous work first, serialising the two).
+      expect(produced).toBe(consumed - 1 + depth);
+      await new Promise((res) => setTimeout(res, 2)); // the consumer's work: an await, like a GPU step
+      expect(produced).toBe(consumed + depth);
+    }
+    await it.return?.();
+  });
+});
