@@ -3,10 +3,11 @@
  * compiles at the first dispatch, so callers warm pipelines up front.
  *
  * Layouts are explicit, not 'auto': group 0 holds the storage bindings (their read / read_write
- * access parsed from the WGSL), group 1 the uniform block, with a dynamic offset. Every pipeline
- * shares the one group-1 layout, so a bind group per uniform chunk serves every dispatch, and
+ * access parsed from the WGSL), group 1 the uniform block. Every pipeline shares the one group-1
+ * layout, so the bind group of a uniform slot serves every dispatch that uses the slot, and
  * group-0 bind groups can be cached by the buffers they bind (createBindGroup costs ~50 µs on
- * dawn.node; see bench/NOTES.md).
+ * dawn.node). The uniform binding has no dynamic offset: on lavapipe a dynamic offset costs
+ * ~60 µs a submit (see bench/NOTES.md).
  */
 import { BufferUsage } from './usage.js';
 
@@ -40,7 +41,7 @@ export class PipelineCache {
 
   constructor(private device: GPUDevice) {
     this.uniformLayout = device.createBindGroupLayout({
-      entries: [{ binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 0 } }],
+      entries: [{ binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: 'uniform', hasDynamicOffset: false, minBindingSize: 0 } }],
     });
   }
 

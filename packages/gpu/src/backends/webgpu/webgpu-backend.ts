@@ -86,13 +86,13 @@ export class WebGpuBackend implements Backend {
   private scopeOpen = false;
   private scopeResults: Promise<GpuError | null>[] = [];
   private uncaptured: GpuError[] = [];
-  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number; group: GPUBindGroup; dirtyStart: number; dirtyEnd: number }[] = [];
+  private uniformChunks: { buffer: GPUBuffer; cpu: Uint8Array; used: number; groups: GPUBindGroup[]; dirtyStart: number; dirtyEnd: number }[] = [];
   /**
    * Uniform slots by content: a serving or training loop dispatches the same params every
    * iteration, and a slot written once needs no queue.writeBuffer again (a write per submit costs
    * tens of µs on dawn.node). Reset at a submit boundary when it holds UNIFORM_MAX_SLOTS.
    */
-  private uniformSlots = new Map<string, { group: GPUBindGroup; offset: number }>();
+  private uniformSlots = new Map<string, GPUBindGroup>();
   /** Group-0 bind groups by layout signature and bound ranges; cleared when it grows past its cap. */
   private bindGroups = new Map<string, GPUBindGroup>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
@@ -548,8 +548,8 @@ export class WebGpuBackend implements Backend {
     if (errs.length) throw errs[0];
   }
 
-  /** The uniform slot holding these bytes: the chunk's bind group and the slot's dynamic offset. */
-  private uniformSlot(bytes: ArrayBuffer): { group: GPUBindGroup; offset: number } {
+  /** The bind group of the uniform slot holding these bytes (one bind group per slot, made once). */
+  private uniformSlot(bytes: ArrayBuffer): GPUBindGroup {
     if (bytes.byteLength > UNIFORM_SLOT) throw new GpuError('BAD_ARGUMENT', `a kernel's params must fit ${UNIFORM_SLOT} bytes, got ${bytes.byteLength}`, 'dispatch');
     const words = new Uint32Array(bytes, 0, bytes.byteLength >> 2);
     let key = '';
@@ -564,8 +564,7 @@ export class WebGpuBackend implements Backend {
     if (!c) {
       this.openScope();
       const buffer = this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-      const group = this.device.createBindGroup({ layout: this.cache.uniformLayout, entries: [{ binding: 0, resource: { buffer, offset: 0, size: UNIFORM_SLOT } }] });
-      c = { buffer, cpu: new Uint8Array(UNIFORM_CHUNK), used: 0, group, dirtyStart: UNIFORM_CHUNK, dirtyEnd: 0 };
+      c = { buffer, cpu: new Uint8Array(UNIFORM_CHUNK), used: 0, groups: [], dirtyStart: UNIFORM_CHUNK, dirtyEnd: 0 };
       this.uniformChunks.push(c);
     }
     const offset = c.used;
@@ -574,9 +573,10 @@ export class WebGpuBackend implements Backend {
     c.used = offset + UNIFORM_SLOT;
     c.dirtyStart = Math.min(c.dirtyStart, offset);
     c.dirtyEnd = Math.max(c.dirtyEnd, offset + UNIFORM_SLOT);
-    const slot = { group: c.group, offset };
-    this.uniformSlots.set(key, slot);
-    return slot;
+    const i = offset / UNIFORM_SLOT;
+    const group = (c.groups[i] ??= this.device.createBindGroup({ layout: this.cache.uniformLayout, entries: [{ binding: 0, resource: { buffer: c.buffer, offset, size: UNIFORM_SLOT } }] }));
+    this.uniformSlots.set(key, group);
+    return group;
   }
 
   /** Forgets every uniform slot; only at a submit boundary, where no recorded command refers to one. */
@@ -623,7 +623,7 @@ export class WebGpuBackend implements Backend {
     if (this.passPipeline !== cp.pipeline) this.pass.setPipeline(cp.pipeline);
     this.passPipeline = cp.pipeline;
     this.pass.setBindGroup(0, group);
-    if (uniform) this.pass.setBindGroup(1, uniform.group, [uniform.offset]);
+    if (uniform) this.pass.setBindGroup(1, uniform);
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.dispatches++;
     this.batchCost += cost;
