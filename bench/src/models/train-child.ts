@@ -25,7 +25,7 @@ const r = await model.fit(gpu, loader, {
   optimizer: 'adam',
   learningRate: kind === 'mlp' ? 1e-3 : 1e-2,
   seed: 1,
-  lossEvery: 200,
+
   validation: { x: hx, y: hy, cols: hx.length / hy.length },
   earlyStopping: { metric: 'accuracy', patience: epochs, restoreBest: false },
 });
