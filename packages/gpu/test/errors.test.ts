@@ -143,6 +143,17 @@ describe('chunking past the binding limit', () => {
         return out;
       }),
     );
+    // Odd row widths put chunk starts off the 256-byte binding alignment (the kernels' offsets).
+    const odd = randn(r, 300 * 37);
+    const [g, c] = await Promise.all(
+      [small, cpu].map(async (x) => {
+        const t = x.tensor(odd, [300, 37]);
+        return { argmax: await x.argmax(t).read(), softmax: await x.softmax(t).read(), sum: await x.sum(t, 1).read() };
+      }),
+    );
+    expect(Array.from(g.argmax), `seed=${SEED} argmax, odd width`).toEqual(Array.from(c.argmax));
+    expect(relErr(g.softmax, c.softmax), `seed=${SEED} softmax, odd width`).toBeLessThanOrEqual(1e-5);
+    expect(relErr(g.sum, c.sum), `seed=${SEED} sum, odd width`).toBeLessThanOrEqual(1e-5);
     for (const key of Object.keys(results[0]) as Array<keyof (typeof results)[0]>) {
       expect(relErr(results[0][key], results[1][key]), `seed=${SEED} ${key}`).toBeLessThanOrEqual(1e-5);
     }
