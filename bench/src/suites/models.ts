@@ -262,8 +262,9 @@ async function scale(ctx: BenchContext, work: string): Promise<BenchRow[]> {
   const smallN = Math.round(N / 4);
   const small = join(work, 'small.arrow');
   await writeArrow(small, batches(0, smallN));
+  // Same model, same epochs and batch as the 1M run above: only the row count differs.
   ctx.log(`gantry logistic: peak RSS at ${smallN} rows`);
-  const rs = await runChild<ChildOut>(child, [small, join(work, 'hold'), 'logistic', '1', '1024']);
+  const rs = await runChild<ChildOut>(child, [small, join(work, 'hold'), 'logistic', String(epochs), '1024']);
   rows.push({ name: `peak RSS streaming ${N} vs ${smallN} rows`, value: lg.maxRssMiB, unit: 'MiB', reference: rs.maxRssMiB, ratio: lg.maxRssMiB / rs.maxRssMiB, bar: 'ratio <= 1.2', pass: lg.maxRssMiB / rs.maxRssMiB <= 1.2, note: 'LogisticRegression, DataLoader over Arrow IPC' });
   return rows;
 }
