@@ -551,9 +551,8 @@ export class WebGpuBackend implements Backend {
   /** The bind group of the uniform slot holding these bytes (one bind group per slot, made once). */
   private uniformSlot(bytes: ArrayBuffer): GPUBindGroup {
     if (bytes.byteLength > UNIFORM_SLOT) throw new GpuError('BAD_ARGUMENT', `a kernel's params must fit ${UNIFORM_SLOT} bytes, got ${bytes.byteLength}`, 'dispatch');
-    const words = new Uint32Array(bytes, 0, bytes.byteLength >> 2);
-    let key = '';
-    for (let i = 0; i < words.length; i++) key += words[i].toString(36) + ',';
+    // The bytes themselves as the key (two per UTF-16 unit): ~1 µs where number formatting took ~10.
+    const key = String.fromCharCode.apply(null, new Uint16Array(bytes, 0, bytes.byteLength >> 1) as unknown as number[]);
     const hit = this.uniformSlots.get(key);
     if (hit) return hit;
     let c = this.uniformChunks[this.uniformChunk];
