@@ -15,8 +15,7 @@ import { Message } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { DataError, wrapError } from './errors.js';
 import { FileSink, openRead, type TrackedFile } from './files.js';
-import { resolvePaths } from './glob.js';
-import { ReadSession, UnitSource, registerSourceKind, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
+import { ReadSession, FileUnitSource, UnitSource, registerSourceKind, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
 import { sameSchema, selectColumns } from './schema.js';
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -181,19 +180,11 @@ async function isFileFormat(f: TrackedFile): Promise<boolean> {
   return hasMagic(head, 0);
 }
 
-class ArrowSource extends UnitSource<ArrowUnit> {
+class ArrowSource extends FileUnitSource<ArrowUnit> {
   readonly kind = 'arrow';
-  private files?: string[];
   private schemaPromise?: Promise<Schema>;
   private rowsPromise?: Promise<number | undefined>;
-  constructor(private readonly input: string | string[]) {
-    super();
-  }
 
-  private paths(): string[] {
-    this.files ??= resolvePaths(this.input);
-    return this.files;
-  }
 
   override descriptor(): SourceDescriptor {
     return { kind: 'arrow', args: { paths: this.paths() } };

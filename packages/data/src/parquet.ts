@@ -21,8 +21,7 @@ import { ParquetWriter, fileWriter, type ColumnSource } from 'hyparquet-writer';
 import { toBatchIterable, type BatchInput, type WriteResult } from './arrow.js';
 import { DataError, wrapError } from './errors.js';
 import { openRead, type TrackedFile } from './files.js';
-import { resolvePaths } from './glob.js';
-import { ReadSession, UnitSource, registerSourceKind, trackOpen, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
+import { ReadSession, FileUnitSource, UnitSource, registerSourceKind, trackOpen, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
 import { sameSchema } from './schema.js';
 import { statSync } from 'node:fs';
 
@@ -150,17 +149,9 @@ interface RowGroupUnit extends Unit {
   rows: number;
 }
 
-class ParquetSource extends UnitSource<RowGroupUnit> {
+class ParquetSource extends FileUnitSource<RowGroupUnit> {
   readonly kind = 'parquet';
-  private files?: string[];
   private schemaPromise?: Promise<Schema>;
-  constructor(private readonly input: string | string[]) {
-    super();
-  }
-  private paths(): string[] {
-    this.files ??= resolvePaths(this.input);
-    return this.files;
-  }
   override descriptor(): SourceDescriptor {
     return { kind: 'parquet', args: { paths: this.paths() } };
   }

@@ -1,5 +1,6 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { DataError } from './errors.js';
+import { resolvePaths } from './glob.js';
 import { Rng, mixSeed } from './rng.js';
 
 /** One part of a data-parallel split: shard `index` of `count`. */
@@ -288,5 +289,17 @@ export async function* readAhead<T>(src: AsyncIterable<T>): AsyncGenerator<T> {
   } finally {
     if (pending) await pending.catch(() => undefined);
     await it.return?.(undefined as never);
+  }
+}
+
+/** A UnitSource over files given as a path, a list or a glob, expanded once, on first use. */
+export abstract class FileUnitSource<U extends Unit = Unit> extends UnitSource<U> {
+  private files?: string[];
+  constructor(protected readonly input: string | string[]) {
+    super();
+  }
+  protected paths(): string[] {
+    this.files ??= resolvePaths(this.input);
+    return this.files;
   }
 }

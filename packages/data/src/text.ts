@@ -18,8 +18,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { DataError } from './errors.js';
-import { resolvePaths } from './glob.js';
-import { ScanStats, UnitSource, registerSourceKind, trackOpen, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
+import { ScanStats, FileUnitSource, UnitSource, registerSourceKind, trackOpen, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
 
 /** Column types a text source can declare. Integers infer as float64; declare int32/int64 to keep them. */
 export type ColumnTypeName = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string' | 'category';
@@ -391,22 +390,17 @@ interface FileUnit extends Unit {
 
 type Format = 'csv' | 'jsonl';
 
-class TextSource extends UnitSource<FileUnit> {
+class TextSource extends FileUnitSource<FileUnit> {
   readonly kind: Format;
-  private files?: string[];
   private schemaPromise?: Promise<{ schema: Schema; header?: string[] }>;
   private readonly nulls: Set<string>;
-  constructor(readonly format: Format, private readonly input: string | string[], private readonly o: CsvOptions) {
-    super();
+  constructor(readonly format: Format, input: string | string[], private readonly o: CsvOptions) {
+    super(input);
     this.kind = format;
     this.nulls = new Set(o.nullValues ?? DEFAULT_NULLS);
     if (o.onBadRow && o.onBadRow !== 'error' && o.onBadRow !== 'skip') throw new DataError('ARGUMENT', `onBadRow must be 'error' or 'skip' (got ${o.onBadRow})`);
     if (o.delimiter !== undefined && o.delimiter.length !== 1) throw new DataError('ARGUMENT', 'delimiter must be one character');
     if (o.quote !== undefined && o.quote.length !== 1) throw new DataError('ARGUMENT', 'quote must be one character');
-  }
-  private paths(): string[] {
-    this.files ??= resolvePaths(this.input);
-    return this.files;
   }
   override descriptor(): SourceDescriptor | undefined {
     const s = this.o.schema;

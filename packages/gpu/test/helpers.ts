@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createGpu, type Gpu, type Shape, type Tensor } from '@gantry/gpu';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp/gantry-xdg';
@@ -53,4 +54,19 @@ export function poison(gpu: Gpu, shape: Shape): void {
 
 export function nanTensor(gpu: Gpu, shape: Shape): Tensor {
   return gpu.full(shape, Number.NaN);
+}
+
+/** One WebGPU Gpu and one CPU-reference Gpu for a test file, created before its tests and destroyed after. */
+export function withGpus(set: (gpu: Gpu, cpu: Gpu) => void): void {
+  let gpu: Gpu | undefined;
+  let cpu: Gpu | undefined;
+  beforeAll(async () => {
+    gpu = await webgpu();
+    cpu = await createGpu({ backend: 'cpu' });
+    set(gpu, cpu);
+  });
+  afterAll(() => {
+    gpu?.destroy();
+    cpu?.destroy();
+  });
 }

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, createGpu, GpuError, WebGpuBackend, type Gpu, type MlpLayer } from '@gantry/gpu';
-import { randn, relErr, rng, SEED, webgpu } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, GpuError, WebGpuBackend, type Gpu, type MlpLayer } from '@gantry/gpu';
+import { randn, relErr, rng, SEED, withGpus } from './helpers.js';
 
 // The fused MLP forward (one dispatch for all layers, a few rows) against the CPU reference.
 let gpu: Gpu;
 let cpu: Gpu;
-beforeAll(async () => {
-  gpu = await webgpu();
-  cpu = await createGpu({ backend: 'cpu' });
-});
-afterAll(() => {
-  gpu.destroy();
-  cpu.destroy();
+withGpus((g, c) => {
+  gpu = g;
+  cpu = c;
 });
 
 function layers(x: Gpu, dims: number[], seed: number): MlpLayer[] {

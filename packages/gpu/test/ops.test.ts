@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, createGpu, type Gpu, type Tensor } from '@gantry/gpu';
-import { nanTensor, poison, randn, relErr, rng, SEED, webgpu } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, type Gpu, type Tensor } from '@gantry/gpu';
+import { nanTensor, poison, randn, relErr, rng, SEED, withGpus } from './helpers.js';
 import { erf, erfc } from '../src/backends/cpu/math.js';
 
 // Every op on WebGPU (lavapipe in CI) against the CPU reference backend on random inputs.
 let gpu: Gpu;
 let cpu: Gpu;
 const TOL = 1e-5;
-
-beforeAll(async () => {
-  gpu = await webgpu();
-  cpu = await createGpu({ backend: 'cpu' });
-});
-afterAll(() => {
-  gpu.destroy();
-  cpu.destroy();
+withGpus((g, c) => {
+  gpu = g;
+  cpu = c;
 });
 
 const tag = (extra: string) => `seed=${SEED} ${extra}`;

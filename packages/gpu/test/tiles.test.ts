@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpu, MATMUL_CANDIDATES, WebGpuBackend, type Gpu } from '@gantry/gpu';
-import { nanTensor, randn, relErr, rng, SEED, webgpu } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { MATMUL_CANDIDATES, WebGpuBackend, type Gpu } from '@gantry/gpu';
+import { nanTensor, randn, relErr, rng, SEED, withGpus } from './helpers.js';
 
 // The autotuner picks one tile per adapter; every candidate must be correct wherever it runs.
 let gpu: Gpu;
 let cpu: Gpu;
-beforeAll(async () => {
-  gpu = await webgpu();
-  cpu = await createGpu({ backend: 'cpu' });
-});
-afterAll(() => {
-  gpu.destroy();
-  cpu.destroy();
+withGpus((g, c) => {
+  gpu = g;
+  cpu = c;
 });
 
 describe('matmul tiles', () => {

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpu, type Gpu } from '@gantry/gpu';
+import { describe, expect, it } from 'vitest';
+import { type Gpu } from '@gantry/gpu';
 import { initWeights, type NetworkSpec } from '../src/core/network.js';
 import { batchGradients } from '../src/train/trainer.js';
-import { finiteDiff, flatten, lcg, maxAbsDiff, naiveLoss, randArray } from './helpers.js';
+import { finiteDiff, flatten, lcg, maxAbsDiff, naiveLoss, randArray, withGpus } from './helpers.js';
 
 let cpu: Gpu;
 let gpu: Gpu;
-beforeAll(async () => {
-  process.env.XDG_RUNTIME_DIR ??= '/tmp/gantry-xdg';
-  cpu = await createGpu({ backend: 'cpu' });
-  gpu = await createGpu({ backend: 'webgpu' });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
+withGpus((c, g) => {
+  cpu = c;
+  gpu = g;
 });
 
 const d = 4;

@@ -1,4 +1,6 @@
 /** Test helpers: a seeded generator and an independent f64 reference of every model's loss. */
+import { afterAll, beforeAll } from 'vitest';
+import { createGpu, type Gpu } from '@gantry/gpu';
 import type { NetworkSpec, NetworkWeights } from '../src/core/network.js';
 
 export function lcg(seed: number): () => number {
@@ -183,4 +185,20 @@ export class StandInPipeline {
       ],
     };
   }
+}
+
+/** A CPU-reference Gpu and a WebGPU Gpu for a test file, created before its tests and destroyed after. */
+export function withGpus(set: (cpu: Gpu, gpu: Gpu) => void): void {
+  let cpu: Gpu | undefined;
+  let gpu: Gpu | undefined;
+  beforeAll(async () => {
+    process.env.XDG_RUNTIME_DIR ??= '/tmp/gantry-xdg';
+    cpu = await createGpu({ backend: 'cpu' });
+    gpu = await createGpu({ backend: 'webgpu' });
+    set(cpu, gpu);
+  });
+  afterAll(() => {
+    cpu?.destroy();
+    gpu?.destroy();
+  });
 }

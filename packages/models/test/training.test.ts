@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpu, type Gpu } from '@gantry/gpu';
+import { describe, expect, it } from 'vitest';
+import { type Gpu } from '@gantry/gpu';
 import { LinearRegression, LogisticRegression, MLP, ModelError, SoftmaxRegression, makeSchedule, type Progress } from '../src/index.js';
 import { DeviceNet } from '../src/core/device-net.js';
 import { hostForward } from '../src/core/network.js';
 import { devicePredict } from '../src/train/trainer.js';
-import { blobs, lcg, maxAbsDiff, randArray, separable } from './helpers.js';
+import { blobs, lcg, maxAbsDiff, randArray, separable, withGpus } from './helpers.js';
 
 let cpu: Gpu;
 let gpu: Gpu;
-beforeAll(async () => {
-  process.env.XDG_RUNTIME_DIR ??= '/tmp/gantry-xdg';
-  cpu = await createGpu({ backend: 'cpu' });
-  gpu = await createGpu({ backend: 'webgpu' });
-});
-afterAll(() => {
-  cpu?.destroy();
-  gpu?.destroy();
+withGpus((c, g) => {
+  cpu = c;
+  gpu = g;
 });
 
 const acc = (p: Float32Array, y: Float32Array) => p.reduce((s, v, i) => s + (v === y[i] ? 1 : 0), 0) / y.length;

@@ -14,17 +14,28 @@ const reduceTail = (expr: string) => /* wgsl */ `
   }
   if (lid.x == 0u) { loss[0] = ${expr}; }`;
 
+/**
+ * Bindings shared by the loss kernels: two inputs, an optional weight input, then the loss
+ * (one value) and the gradient, then the uniform block; and the workgroup scratch for the reduction.
+ */
+function lossBindings(params: string, a: string, b: string, weight?: string): string {
+  const w = weight ? 1 : 0;
+  return [
+    `struct P { ${params} }`,
+    `@group(0) @binding(0) var<storage, read> ${a}: array<f32>;`,
+    `@group(0) @binding(1) var<storage, read> ${b}: array<f32>;`,
+    weight ? `@group(0) @binding(2) var<storage, read> ${weight}: array<f32>;` : '',
+    `@group(0) @binding(${2 + w}) var<storage, read_write> loss: array<f32>;`,
+    `@group(0) @binding(${3 + w}) var<storage, read_write> grad: array<f32>;`,
+    `@group(0) @binding(${4 + w}) var<uniform> p: P;`,
+    `var<workgroup> partial: array<f32, ${WG}>;`,
+  ].join('\n');
+}
+
 /** Softmax cross-entropy with integer labels (stored as f32) and optional class weights (PyTorch's weighted mean). */
 export function softmaxCrossEntropyKernel(weighted: boolean): string {
   return /* wgsl */ `
-struct P { rows: u32, cols: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> labels: array<f32>;
-${weighted ? '@group(0) @binding(2) var<storage, read> cw: array<f32>;' : ''}
-@group(0) @binding(${weighted ? 3 : 2}) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(${weighted ? 4 : 3}) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(${weighted ? 5 : 4}) var<uniform> p: P;
-var<workgroup> partial: array<f32, ${WG}>;
+${lossBindings('rows: u32, cols: u32, pad0: u32, pad1: u32', 'logits', 'labels', weighted ? 'cw' : undefined)}
 var<workgroup> wsum_shared: f32;
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -69,14 +80,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
 /** Binary cross-entropy on logits: mean of w·(max(z,0) − z·t + log(1 + e^−|z|)), grad w·(σ(z) − t)/n. */
 export function binaryCrossEntropyKernel(weighted: boolean): string {
   return /* wgsl */ `${mathFns}
-struct P { n: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> t: array<f32>;
-${weighted ? '@group(0) @binding(2) var<storage, read> w: array<f32>;' : ''}
-@group(0) @binding(${weighted ? 3 : 2}) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(${weighted ? 4 : 3}) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(${weighted ? 5 : 4}) var<uniform> p: P;
-var<workgroup> partial: array<f32, ${WG}>;
+${lossBindings('n: u32, pad0: u32, pad1: u32, pad2: u32', 'z', 't', weighted ? 'w' : undefined)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var acc = 0.0;
@@ -100,13 +104,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
 
 export function meanSquaredErrorKernel(): string {
   return /* wgsl */ `
-struct P { n: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> pred: array<f32>;
-@group(0) @binding(1) var<storage, read> t: array<f32>;
-@group(0) @binding(2) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(3) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
-var<workgroup> partial: array<f32, ${WG}>;
+${lossBindings('n: u32, pad0: u32, pad1: u32, pad2: u32', 'pred', 't')}
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var acc = 0.0;
