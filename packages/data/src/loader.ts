@@ -5,6 +5,7 @@ import { Batch } from './batch.js';
 import { DataError, deserializeError } from './errors.js';
 import { Pipeline, type PipelineEvent, type PipelinePlan } from './pipeline.js';
 import { columnKind } from './schema.js';
+import { createCredits, CreditReader } from './credits.js';
 import { ScanStats, checkShard, trackWorker, type BadRow, type Shard, type Source } from './source.js';
 
 /** A per-batch transform: a function (runs on the thread that iterates the loader). */
@@ -49,6 +50,12 @@ export interface DataLoaderOptions {
   prefetch?: number;
   /** Worker threads that read, decode, shuffle and transform (default 0: the calling thread). */
   workers?: number;
+  /**
+   * Keep the worker threads between iterations (PyTorch's `persistent_workers`): the next
+   * `for await` skips their start-up (~0.3–0.6 s: each thread loads apache-arrow). End them
+   * with `loader.close()`; idle ones do not keep the process alive. Default false.
+   */
+  persistentWorkers?: boolean;
   /** Read only this shard of the source (data-parallel training). */
   shard?: Shard;
   /** Per-batch transform: a function (calling thread) or a module spec (workers, when there are any). */
@@ -243,12 +250,23 @@ export class DataLoader implements AsyncIterable<Batch> {
       const spec = o.transform && typeof o.transform !== 'function' ? normalizeSpec(o.transform) : undefined;
       // Tails are merged on this thread, so a module transform also runs here for them.
       const tailTransform = fnTransform ?? (spec ? await loadTransformSpec(spec) : undefined);
+      const persistent = !!o.persistentWorkers;
+      if (persistent && self.iterating) throw new DataError('ARGUMENT', 'a loader with persistentWorkers runs one iteration at a time (finish or break out of the other one first)');
       const credits = Math.max(1, Math.ceil((o.prefetch ?? DEFAULTS.prefetch) / count));
-      const pool = new WorkerPool(count, self.source.descriptor!()!, plan, spec, credits);
+      let kept = persistent ? self.pool : undefined;
+      if (kept?.failed) {
+        await kept.close();
+        kept = undefined;
+      }
+      const pool = kept ?? new WorkerPool(count, self.source.descriptor!()!, spec, credits);
+      if (persistent) self.pool = pool;
+      self.iterating = true;
       const skipped = new ScanStats();
       let index = 0;
+      let complete = false;
       try {
-        await pool.start();
+        pool.start();
+        pool.begin(plan);
         for (let epoch = 0; epoch < plan.epochs; epoch++) {
           const active = Array.from({ length: count }, (_, i) => i);
           const tails: Batch[] = [];
@@ -265,7 +283,6 @@ export class DataLoader implements AsyncIterable<Batch> {
               if (pos >= active.length) pos = 0;
               continue;
             }
-            pool.credit(w);
             pos = (pos + 1) % active.length;
             const b = renumber(msg.batch, epoch, index++);
             yield fnTransform ? await fnTransform(b) : b;
@@ -276,11 +293,26 @@ export class DataLoader implements AsyncIterable<Batch> {
           }
           index = 0;
         }
+        complete = true;
       } finally {
-        await pool.close();
+        self.iterating = false;
+        if (!persistent || pool.failed) {
+          if (self.pool === pool) self.pool = undefined;
+          await pool.close();
+        } else await pool.end(complete);
       }
     }
     return prefetch(gen(), 0);
+  }
+
+  private pool?: WorkerPool;
+  private iterating = false;
+
+  /** Ends the persistent workers (`persistentWorkers`); a later iteration starts new ones. */
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await p?.close();
   }
 }
 
@@ -441,59 +473,98 @@ export function batchFromWire(w: WireBatch): Batch {
   return new Batch({ x: w.x, y: w.y, n: w.n, featureNames: w.featureNames, label: w.label, columns: decodeColumns(w.columns) });
 }
 
+/**
+ * The worker threads of a loader. Started once; each iteration is a run (`begin`, `take`
+ * until its epochs end, `end`). Each worker runs ahead by at most its credits (credits.ts);
+ * messages of a cancelled run are dropped, their credits returned. Idle workers are
+ * unref'd so that a persistent pool does not keep the process alive.
+ */
 class WorkerPool {
   private workers: Worker[] = [];
+  private credits: CreditReader[] = [];
   private queues: WorkerMsg[][] = [];
   private waiters: ((() => void) | undefined)[] = [];
+  private ended: boolean[] = [];
+  private endWaiter?: () => void;
   private failure?: Error;
   private closed = false;
-  private exited = 0;
+  private started = false;
+  private run = 0;
+  private cancelled = 0;
   /** The kernel kind the workers reported. */
   kernel?: string;
 
   constructor(
     private readonly count: number,
     private readonly descriptor: { kind: string; args: unknown },
-    private readonly plan: PipelinePlan,
     private readonly transform: TransformSpec | undefined,
-    private readonly credits: number,
+    private readonly creditLimit: number,
   ) {}
 
-  async start(): Promise<void> {
+  get failed(): boolean {
+    return !!this.failure || this.closed;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
     const entry = workerEntry();
     for (let i = 0; i < this.count; i++) {
-      const plan: PipelinePlan = { ...this.plan, split: { index: i, count: this.count }, passthroughTypes: [] };
+      const credits = createCredits(this.creditLimit);
       const w = new Worker(entry.url, {
-        workerData: { descriptor: this.descriptor, plan, transform: this.transform, credits: this.credits },
+        workerData: { descriptor: this.descriptor, transform: this.transform, credits },
         execArgv: entry.execArgv,
         stdout: false,
         stderr: false,
       });
       trackWorker(1);
       this.workers.push(w);
+      this.credits.push(new CreditReader(credits));
       this.queues.push([]);
       this.waiters.push(undefined);
+      this.ended.push(true);
       w.on('message', (m: any) => this.onMessage(i, m));
       w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
       w.on('exit', (code) => {
         trackWorker(-1);
-        this.exited++;
-        if (!this.closed && code !== 0) this.fail(new DataError('WORKER', `loader worker ${i} exited with code ${code}`));
-        else if (!this.closed && !this.failure) {
-          // A worker that exits cleanly has delivered everything; wake a waiter so nothing hangs.
-          this.wake(i);
-        }
+        if (!this.closed) this.fail(new DataError('WORKER', `loader worker ${i} exited with code ${code}`));
       });
     }
   }
 
+  /** Starts a run of `plan` on every worker (each on its split). */
+  begin(plan: PipelinePlan): void {
+    if (this.failure) throw this.failure;
+    this.run++;
+    for (let i = 0; i < this.count; i++) {
+      this.ended[i] = false;
+      this.workers[i].ref();
+      this.workers[i].postMessage({ type: 'run', run: this.run, plan: { ...plan, split: { index: i, count: this.count }, passthroughTypes: [] } });
+    }
+  }
+
   private onMessage(i: number, m: any): void {
+    if (m.type === 'error' && (m.run === this.run || m.run === -1)) {
+      this.fail(deserializeError(m.error));
+      return;
+    }
+    if (m.run !== this.run || this.cancelled === this.run) {
+      // a cancelled run's batch: give its credit back
+      if (m.type === 'batch') this.credits[i].taken();
+      if (m.type === 'runEnd' && m.run === this.run) {
+        this.ended[i] = true;
+        this.endWaiter?.();
+      }
+      return;
+    }
     if (m.type === 'batch') this.queues[i].push({ kind: 'batch', batch: batchFromWire(m.batch) });
     else if (m.type === 'epochEnd') {
       this.kernel = m.kernel;
       this.queues[i].push({ kind: 'epochEnd', tail: m.tail ? batchFromWire(m.tail) : undefined, stats: m.stats });
+    } else if (m.type === 'runEnd') {
+      this.ended[i] = true;
+      this.endWaiter?.();
     }
-    else if (m.type === 'error') this.fail(deserializeError(m.error));
     this.wake(i);
   }
 
@@ -507,20 +578,39 @@ class WorkerPool {
     if (this.failure || this.closed) return;
     this.failure = e;
     for (let i = 0; i < this.waiters.length; i++) this.wake(i);
+    this.endWaiter?.();
   }
 
   async take(i: number): Promise<WorkerMsg> {
     for (;;) {
       if (this.failure) throw this.failure;
       const q = this.queues[i];
-      if (q.length) return q.shift()!;
-      if (this.exited === this.count) throw new DataError('WORKER', `loader worker ${i} ended without finishing its epoch`);
+      if (q.length) {
+        const m = q.shift()!;
+        if (m.kind === 'batch') this.credits[i].taken();
+        return m;
+      }
+      if (this.ended[i]) throw new DataError('WORKER', `loader worker ${i} ended its run without finishing its epoch`);
       await new Promise<void>((r) => (this.waiters[i] = r));
     }
   }
 
-  credit(i: number): void {
-    this.workers[i]?.postMessage({ type: 'credit', n: 1 });
+  /**
+   * Ends the current run: a complete one just idles the workers; an abandoned one (the consumer
+   * broke out) is cancelled, and this waits until every worker has left it (files closed).
+   */
+  async end(complete: boolean): Promise<void> {
+    if (!complete) {
+      this.cancelled = this.run;
+      for (let i = 0; i < this.count; i++) {
+        this.credits[i].cancel(this.run);
+        for (const m of this.queues[i]) if (m.kind === 'batch') this.credits[i].taken();
+        this.queues[i] = [];
+      }
+    }
+    while (!this.failure && this.ended.some((e) => !e)) await new Promise<void>((r) => (this.endWaiter = r));
+    this.endWaiter = undefined;
+    for (const w of this.workers) w.unref();
   }
 
   async close(): Promise<void> {

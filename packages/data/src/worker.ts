@@ -1,33 +1,40 @@
 /**
- * Entry of a DataLoader worker thread: rebuilds the source from its descriptor, runs one
- * pipeline on its split of the data and posts batches (buffers transferred) as the main thread
- * grants credits.
+ * Entry of a DataLoader worker thread: rebuilds the source from its descriptor once, then runs
+ * one pipeline per `run` message on its split of the data, posting batches (buffers
+ * transferred) as far ahead of the consumer as its credits allow (blocking beyond). A cancelled run stops at
+ * its next batch and closes its files; the thread then waits for the next run (persistent
+ * workers) until the loader terminates it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from './errors.js';
 import { encodeColumns, loadTransformSpec, type BatchTransformFn, type TransformSpec, type WireBatch } from './loader.js';
 import { Pipeline, type PipelinePlan } from './pipeline.js';
-import { ScanStats, sourceFromDescriptor, type SourceDescriptor } from './source.js';
+import { CreditWriter, type CreditInit } from './credits.js';
+import { ScanStats, sourceFromDescriptor, type Source, type SourceDescriptor } from './source.js';
 import type { Batch } from './batch.js';
 
 interface Init {
   descriptor: SourceDescriptor;
-  plan: PipelinePlan;
   transform?: TransformSpec;
-  credits: number;
+  credits: CreditInit;
+}
+interface RunMsg {
+  type: 'run';
+  run: number;
+  plan: PipelinePlan;
 }
 
 const port = parentPort!;
 const init = workerData as Init;
-let credits = init.credits;
+const credits = new CreditWriter(init.credits);
+const runs: RunMsg[] = [];
 let wake: (() => void) | undefined;
-port.on('message', (m: { type: string; n: number }) => {
-  if (m.type === 'credit') {
-    credits += m.n;
-    const w = wake;
-    wake = undefined;
-    w?.();
-  }
+port.on('message', (m: RunMsg) => {
+  if (m.type !== 'run') return;
+  runs.push(m);
+  const w = wake;
+  wake = undefined;
+  w?.();
 });
 
 function wire(b: Batch): { msg: WireBatch; transfer: ArrayBuffer[] } {
@@ -47,25 +54,21 @@ async function loadKind(kind: string): Promise<void> {
   else await import('./sources.js');
 }
 
-async function main(): Promise<void> {
-  await loadKind(init.descriptor.kind);
-  const source = sourceFromDescriptor(init.descriptor);
-  const plan = init.plan;
+async function execute(source: Source, transform: BatchTransformFn | undefined, { run, plan }: RunMsg): Promise<void> {
   if (plan.passthrough.length) {
     const schema = await source.schema();
     plan.passthroughTypes = plan.passthrough.map((n) => schema.fields.find((f) => f.name === n)!.type);
   }
-  const transform: BatchTransformFn | undefined = init.transform ? await loadTransformSpec(init.transform) : undefined;
   const stats = new ScanStats();
   let reported = { skippedRows: 0, badRows: 0 };
+  let pendingTail: { msg: WireBatch; transfer: ArrayBuffer[] } | undefined;
   const pipeline = new Pipeline(source, plan, stats);
   for await (const ev of pipeline.run()) {
     if (ev.kind === 'batch') {
-      while (credits <= 0) await new Promise<void>((r) => (wake = r));
-      credits--;
+      if (!credits.acquire(run)) break; // cancelled: leaving the loop closes the pipeline's files
       const b = transform ? await transform(ev.batch) : ev.batch;
       const { msg, transfer } = wire(b);
-      port.postMessage({ type: 'batch', batch: msg }, transfer);
+      port.postMessage({ type: 'batch', run, batch: msg }, transfer);
     } else if (ev.kind === 'tail') {
       pendingTail = wire(ev.batch);
     } else {
@@ -73,15 +76,28 @@ async function main(): Promise<void> {
       reported = { skippedRows: stats.skippedRows, badRows: stats.badRows.length };
       const t = pendingTail;
       pendingTail = undefined;
-      port.postMessage({ type: 'epochEnd', epoch: ev.epoch, tail: t?.msg, stats: delta, kernel: pipeline.kernelKind }, t?.transfer ?? []);
+      port.postMessage({ type: 'epochEnd', run, epoch: ev.epoch, tail: t?.msg, stats: delta, kernel: pipeline.kernelKind }, t?.transfer ?? []);
     }
   }
 }
 
-let pendingTail: { msg: WireBatch; transfer: ArrayBuffer[] } | undefined;
+async function main(): Promise<void> {
+  await loadKind(init.descriptor.kind);
+  const source = sourceFromDescriptor(init.descriptor);
+  const transform = init.transform ? await loadTransformSpec(init.transform) : undefined;
+  for (;;) {
+    while (!runs.length) await new Promise<void>((r) => (wake = r));
+    const m = runs.shift()!;
+    try {
+      await execute(source, transform, m);
+      port.postMessage({ type: 'runEnd', run: m.run });
+    } catch (e) {
+      port.postMessage({ type: 'error', run: m.run, error: serializeError(e) });
+    }
+  }
+}
 
-// On success or failure the thread stays until the loader terminates it, so that every message
-// posted here reaches the main thread.
+// Start-up failures (a source module or transform that cannot load) fail every run.
 main().catch((e) => {
-  port.postMessage({ type: 'error', error: serializeError(e) });
+  port.postMessage({ type: 'error', run: -1, error: serializeError(e) });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bool, Field, Float16, Float64, Int8, Int64, Uint16, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, Dictionary, Int32 } from 'apache-arrow';
 import { fileURLToPath } from 'node:url';
 import { DataLoader, arrowSource, csvSource, diagnostics, parquetSource, synthetic, writeArrow, writeParquet, type Source } from '../src/index.js';
-import { collect, idBatches, ids, tempDir } from './helpers.js';
+import { collect, idBatches, ids, openFds, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 const N = 10_000;
@@ -169,6 +169,48 @@ describe('sharding', () => {
     await writeArrow(tmp.path('one.arrow'), idBatches(5000, 5000));
     check(await shardIds(() => arrowSource(tmp.path('one.arrow')), 2), 5000);
   });
+  it('persistentWorkers: the same batches, the threads kept between iterations until close()', async () => {
+    const base = { label: 'id', batchSize: 256, shuffle: true, shuffleBuffer: 2048, seed: 9, epochs: 2, workers: 2 };
+    const expected = await collect(new DataLoader(arrowSource(arrowPath), base));
+    const live = diagnostics().liveWorkers;
+    const loader = new DataLoader(arrowSource(arrowPath), { ...base, persistentWorkers: true });
+    for (let pass = 0; pass < 2; pass++) {
+      const got = await collect(loader);
+      expect(ids(got)).toEqual(ids(expected));
+      expect(got.map((b) => Array.from(b.x.subarray(0, 6)))).toEqual(expected.map((b) => Array.from(b.x.subarray(0, 6))));
+      expect(diagnostics().liveWorkers).toBe(live + 2);
+    }
+    // breaking out cancels the run: its files are closed, and the next run is whole
+    const fds = openFds();
+    let k = 0;
+    for await (const _ of loader) if (++k === 3) break;
+    if (fds >= 0) expect(openFds()).toBeLessThanOrEqual(fds);
+    expect(ids(await collect(loader))).toEqual(ids(expected));
+    await loader.close();
+    expect(diagnostics().liveWorkers).toBe(live);
+  });
+
+  it('persistentWorkers: one iteration at a time', async () => {
+    const loader = new DataLoader(arrowSource(arrowPath), { label: 'id', batchSize: 256, workers: 1, persistentWorkers: true });
+    const a = loader[Symbol.asyncIterator]();
+    await a.next();
+    const b = loader[Symbol.asyncIterator]();
+    await expect(b.next()).rejects.toMatchObject({ code: 'ARGUMENT' });
+    await a.return!();
+    await loader.close();
+  });
+
+  it('a worker transform may change the width of x', async () => {
+    const bs = await collect(new DataLoader(arrowSource(arrowPath), { label: 'id', batchSize: 256, workers: 2, transform: { module: fixture, export: 'widen', options: { extra: 5 } } }));
+    expect(sorted(ids(bs))).toEqual(range(N));
+    const full = bs.filter((b) => b.featureNames.length === 8);
+    expect(full.length).toBeGreaterThan(0);
+    for (const b of full) for (let i = 0; i < b.n; i++) {
+      expect(b.x[i * 8]).toBe(b.y[i] * 10);
+      expect(b.x[i * 8 + 7]).toBe(1);
+    }
+  });
+
   it('a shard is the same rows whatever the number of workers', async () => {
     for (const workers of [0, 2]) {
       const parts = await shardIds(() => arrowSource(arrowPath), 2, { workers, shuffle: true, seed: 4 });

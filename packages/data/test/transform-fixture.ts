@@ -21,3 +21,14 @@ export function crash() {
     process.exit(3);
   };
 }
+
+/** Appends `extra` columns of ones (a transform that changes the width of x). */
+export function widen(options: { extra: number }) {
+  return (b: Batch) => {
+    const d = b.d + options.extra;
+    const x = new Float32Array(b.n * d).fill(1);
+    for (let i = 0; i < b.n; i++) x.set(b.x.subarray(i * b.d, (i + 1) * b.d), i * d);
+    const names = [...b.featureNames, ...Array.from({ length: options.extra }, (_, j) => `one${j}`)];
+    return new Batch({ x, y: b.y, n: b.n, featureNames: names, label: b.label, columns: b.columns, epoch: b.epoch, index: b.index });
+  };
+}
