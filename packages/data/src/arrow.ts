@@ -16,6 +16,7 @@ import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { DataError, wrapError } from './errors.js';
 import { FileSink, openRead, type TrackedFile } from './files.js';
 import { ReadSession, FileUnitSource, UnitSource, registerSourceKind, type ScanOptions, type SourceDescriptor, type Unit } from './source.js';
+import { DictionaryUnifier } from './dictionaries.js';
 import { sameSchema, selectColumns } from './schema.js';
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -338,10 +339,12 @@ export async function writeArrow(path: string, input: BatchInput, opts: { format
   let batches = 0;
   let schema: Schema | undefined;
   try {
+    let dictionaries: DictionaryUnifier | undefined;
     for await (const b of toBatchIterable(input)) {
       if (schema && !sameSchema(b.schema, schema)) throw new DataError('SCHEMA', `batch ${batches} has a different schema from the first batch`, { file: path });
       schema ??= b.schema;
-      writer.write(b);
+      dictionaries ??= new DictionaryUnifier(schema, path);
+      writer.write(dictionaries.unify(b));
       rows += b.numRows;
       batches++;
     }
