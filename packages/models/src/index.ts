@@ -15,7 +15,7 @@ export type { OptimizerOptions } from './train/optimizers.js';
 export type { Schedule } from './train/schedules.js';
 export { makeSchedule } from './train/schedules.js';
 export type { EarlyStoppingOptions, ValidationMetric } from './train/early-stopping.js';
-export { fromFeaturePipeline, type FeaturePipelineLike, type GantryFeaturePipeline, type NumericPipeline, type NumericStep, type PipelineFromJSON } from './pipeline.js';
+export { fromFeaturePipeline, numericStepsFromPlan, type FeaturePipelineLike, type GantryFeaturePipeline, type NumericPipeline, type NumericStep, type PipelineFromJSON } from './pipeline.js';
 export { saveModel, loadModel, FORMAT, FORMAT_VERSION, type LoadOptions, type ModelJson } from './artifact/model-json.js';
 export { encodeSafetensors, decodeSafetensors, type NamedTensor } from './artifact/safetensors.js';
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from './onnx/export.js';

@@ -63,6 +63,45 @@ describe('ONNX export, run by onnxruntime-node', () => {
     expect(maxAbsDiff(await runOnnx(bare.bytes, x, 60, 4), onnx)).toBeLessThan(2e-5);
   });
 
+  it('a real @gantry/features pipeline: its numeric plan becomes ONNX ops (column reuse, mixed chains, NaNs)', async () => {
+    const { FeaturePipeline } = await import('@gantry/features');
+    const { fromFeaturePipeline } = await import('../src/index.js');
+    const rnd = lcg(91);
+    const n = 80;
+    const cols = {
+      age: Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? Number.NaN : 20 + rnd() * 50)),
+      income: Float64Array.from({ length: n }, () => rnd() * 1e5),
+      score: Float64Array.from({ length: n }, () => rnd() * 10 - 5),
+    };
+    const fitted = new FeaturePipeline([
+      { column: 'age', transforms: [{ type: 'impute', strategy: 'median' }, { type: 'standardScale' }] },
+      { column: 'income', transforms: [{ type: 'log1p' }, { type: 'robustScale' }] },
+      { column: 'score', transforms: [{ type: 'clip', min: -3, max: 3 }, { type: 'minMaxScale' }] },
+      { column: 'income', name: 'income_raw', transforms: [{ type: 'minMaxScale', range: [-1, 1] }] },
+    ] as never);
+    await fitted.fit(cols as never);
+    const pipe = fromFeaturePipeline(fitted as never);
+    const steps = pipe.numericSteps!()!;
+    expect(steps.inputNames.length).toBe(3);
+    const raw = Array.from({ length: n }, (_, i) => ({ age: cols.age[i], income: cols.income[i], score: cols.score[i] }));
+    const x = pipe.transformBatch(raw);
+    const y = Float32Array.from(raw, (r) => (r.score > 0 ? 1 : 0));
+    const m = new LogisticRegression().attachPipeline(pipe);
+    await m.fit(gpu, { x, y, cols: pipe.outputWidth }, { epochs: 3, batchSize: 16, seed: 2 });
+    const e = exportOnnx(m, { includePipeline: true });
+    expect(e.includesPipeline).toBe(true);
+    expect(e.inputNames).toEqual(steps.inputNames);
+    const rawMatrix = Float32Array.from(raw.flatMap((r) => steps.inputNames.map((c) => (r as Record<string, number>)[c])));
+    const onnx = await runOnnx(e.bytes, rawMatrix, n, steps.inputNames.length);
+    // P(class 1) per row, as the device computes it from the pipeline's features
+    expect(maxAbsDiff(onnx, (await m.outputs(gpu, x)).data)).toBeLessThan(2e-5);
+    const proba = await m.predictProba(gpu, raw);
+    expect(maxAbsDiff(onnx, Float32Array.from({ length: n }, (_, i) => proba[i * 2 + 1]))).toBeLessThan(2e-5);
+    // the features alone: the ONNX front end reproduces the pipeline's matrix
+    const front = await runOnnx(exportOnnx(new LinearRegression().attachPipeline(pipe)._restore({ spec: { inputWidth: 4, hidden: [], outputs: 4, head: 'identity', loss: 'mse' }, weights: { weights: [Float32Array.from({ length: 16 }, (_, k) => (k % 5 === 0 ? 1 : 0))], biases: [new Float32Array(4)] }, inputNames: pipe.outputNames as string[], createdAt: '' }, pipe)).bytes, rawMatrix, n, 3);
+    expect(maxAbsDiff(front, x)).toBeLessThan(1e-5);
+  });
+
   it('a pipeline with non-numeric steps is refused when asked for, else left out', async () => {
     const pipe = Object.assign(new StandInPipeline(['a', 'b'], [0, 0], [-9, -9], [9, 9], [false, false], [1, 1], [0, 0]), { numericSteps: () => undefined });
     const m = new LogisticRegression().attachPipeline(pipe);

@@ -8,6 +8,7 @@ import { ProtoWriter } from './protobuf.js';
 /** ONNX's TensorProto.DataType values used here. */
 const FLOAT = 1;
 const BOOL = 9;
+const INT64 = 7;
 const OPSET = 17;
 const IR_VERSION = 8;
 
@@ -45,8 +46,8 @@ interface Node {
 /**
  * Exports a fitted model as an ONNX file (opset 17, IR 8): Gemm per layer, Relu / Tanh /
  * Sigmoid, exact GELU as 0.5·x·(1 + Erf(x/√2)), Sigmoid or Softmax heads, and optionally the
- * feature pipeline's numeric part (IsNaN/Where impute, Mul/Add affine, Max/Min clip,
- * masked Log(1 + x)) in front of it.
+ * feature pipeline's numeric part (Gather of its input columns, IsNaN/Where impute, Mul/Add
+ * affine, Sub/Div/Add standardize, Max/Min clip, masked Log(1 + x)) in front of it.
  */
 export function exportOnnx(model: Model, options: OnnxExportOptions = {}): OnnxExport {
   const st = model.fitted('exportOnnx');
@@ -55,7 +56,8 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): OnnxE
   const pipe = model.pipeline;
   if (pipe && options.includePipeline !== false) {
     numeric = pipe.numericSteps?.();
-    const why = !numeric ? 'it has steps that are not numeric' : numeric.inputNames.length !== spec.inputWidth ? `its numeric part maps ${numeric.inputNames.length} inputs, the model takes ${spec.inputWidth}` : undefined;
+    const outWidth = numeric ? (numeric.select?.length ?? numeric.inputNames.length) : 0;
+    const why = !numeric ? 'it has steps that are not numeric (categorical outputs, bucketize)' : outWidth !== spec.inputWidth ? `its numeric part gives ${outWidth} features, the model takes ${spec.inputWidth}` : undefined;
     if (why) {
       if (options.includePipeline === true) throw new ModelError('NOT_SUPPORTED', `exportOnnx: the attached pipeline cannot be exported as ONNX ops: ${why}; pass { includePipeline: false } to export the network alone`);
       numeric = undefined;
@@ -66,7 +68,7 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): OnnxE
   if (numeric) x = addPipeline(g, numeric, spec.inputWidth, x);
   x = addNetwork(g, spec, st.weights.weights, st.weights.biases, x);
   g.nodes.push({ op: 'Identity', inputs: [x], outputs: ['output'] });
-  const width = spec.inputWidth;
+  const width = numeric ? numeric.inputNames.length : spec.inputWidth;
   const graph = new ProtoWriter();
   for (const n of g.nodes) graph.message(1, encodeNode(n));
   graph.string(2, options.name ?? `gantry_${model.kind}`);
@@ -99,6 +101,14 @@ class GraphBuilder {
     this.inits.push(tensorProto(name, FLOAT, dims, raw));
     return name;
   }
+  constI64(prefix: string, data: number[]): string {
+    const name = this.name(prefix);
+    const raw = new Uint8Array(data.length * 8);
+    const v = new DataView(raw.buffer);
+    for (let i = 0; i < data.length; i++) v.setBigInt64(i * 8, BigInt(data[i]), true);
+    this.inits.push(tensorProto(name, INT64, [data.length], raw));
+    return name;
+  }
   constB(prefix: string, data: boolean[]): string {
     const name = this.name(prefix);
     this.inits.push(tensorProto(name, BOOL, [data.length], Uint8Array.from(data, (b) => (b ? 1 : 0))));
@@ -112,6 +122,10 @@ class GraphBuilder {
 }
 
 function addPipeline(g: GraphBuilder, p: NumericPipeline, width: number, x: string): string {
+  if (p.select) {
+    if (p.select.some((c) => !Number.isInteger(c) || c < 0 || c >= p.inputNames.length)) throw new ModelError('BAD_OPTION', `pipeline select must hold input column indices in [0, ${p.inputNames.length})`);
+    x = g.op('Gather', [x, g.constI64('select', p.select)], [{ name: 'axis', int: 1 }]);
+  }
   p.steps.forEach((s: NumericStep, i) => {
     const check = (name: string, a: ArrayLike<unknown>) => {
       if (!a || a.length !== width) throw new ModelError('BAD_OPTION', `pipeline step ${i} (${s.kind}): ${name} must have ${width} values, got ${a?.length}`);
@@ -126,6 +140,12 @@ function addPipeline(g: GraphBuilder, p: NumericPipeline, width: number, x: stri
         check('shift', s.shift);
         x = g.op('Add', [g.op('Mul', [x, g.constF('scale', s.scale, [width])]), g.constF('shift', s.shift, [width])]);
         break;
+      case 'standardize':
+        check('center', s.center);
+        check('scale', s.scale);
+        check('offset', s.offset);
+        x = g.op('Add', [g.op('Div', [g.op('Sub', [x, g.constF('center', s.center, [width])]), g.constF('scale', s.scale, [width])]), g.constF('offset', s.offset, [width])]);
+        break;
       case 'clip':
         check('min', s.min);
         check('max', s.max);
@@ -138,7 +158,7 @@ function addPipeline(g: GraphBuilder, p: NumericPipeline, width: number, x: stri
         break;
       }
       default:
-        throw new ModelError('NOT_SUPPORTED', `pipeline step ${i}: kind ${JSON.stringify((s as { kind: unknown }).kind)} has no ONNX form (supported: impute, affine, clip, log1p)`);
+        throw new ModelError('NOT_SUPPORTED', `pipeline step ${i}: kind ${JSON.stringify((s as { kind: unknown }).kind)} has no ONNX form (supported: impute, affine, standardize, clip, log1p)`);
     }
   });
   return x;
