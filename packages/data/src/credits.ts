@@ -1,7 +1,7 @@
 /**
  * The backpressure between one loader worker and the main thread, in shared memory: the worker
  * may be at most `limit` batches ahead of what the main thread's consumer has taken. A worker
- * that is that far ahead blocks (Atomics.wait) until a batch is taken or its run is cancelled.
+ * that is that far ahead waits until a batch is taken or its run is cancelled.
  *
  * Why not credit messages: a message to the worker costs it a turn of its event loop per batch,
  * and a blocked wait needs no polling. Why the batch itself still goes by message, buffers
@@ -33,8 +33,12 @@ export class CreditWriter {
     this.ctl = new Int32Array(init.control);
   }
 
-  /** Blocks this thread until another batch may be sent; false once run `run` is cancelled. */
-  acquire(run: number): boolean {
+  /**
+   * Resolves once another batch may be sent; false once run `run` is cancelled. Waits with
+   * Atomics.waitAsync, not a blocking wait: the worker's event loop keeps turning, so V8's idle
+   * tasks (garbage collection among them) still run while it is ahead.
+   */
+  async acquire(run: number): Promise<boolean> {
     const { ctl } = this;
     for (;;) {
       const signal = Atomics.load(ctl, SIGNAL);
@@ -46,11 +50,16 @@ export class CreditWriter {
       Atomics.store(ctl, WAITING, 1);
       // re-check after announcing the wait: a take in between either bumped SIGNAL (the wait
       // returns at once) or saw WAITING and will notify
-      if (Atomics.load(ctl, SIGNAL) === signal) Atomics.wait(ctl, SIGNAL, signal);
+      if (Atomics.load(ctl, SIGNAL) === signal) {
+        const w = waitAsync(ctl, SIGNAL, signal);
+        if (w.async) await w.value;
+      }
       Atomics.store(ctl, WAITING, 0);
     }
   }
 }
+
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 /** The main thread's end: one `taken()` for every batch the worker sent. */
 export class CreditReader {

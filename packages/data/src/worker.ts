@@ -65,7 +65,7 @@ async function execute(source: Source, transform: BatchTransformFn | undefined, 
   const pipeline = new Pipeline(source, plan, stats);
   for await (const ev of pipeline.run()) {
     if (ev.kind === 'batch') {
-      if (!credits.acquire(run)) break; // cancelled: leaving the loop closes the pipeline's files
+      if (!(await credits.acquire(run))) break; // cancelled: leaving the loop closes the pipeline's files
       const b = transform ? await transform(ev.batch) : ev.batch;
       const { msg, transfer } = wire(b);
       port.postMessage({ type: 'batch', run, batch: msg }, transfer);
