@@ -46,6 +46,37 @@ export interface AdamParams {
   step: number;
 }
 
+/** The losses `denseGradients` fuses, as the loss ops define them. */
+export type DenseLoss = 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'meanSquaredError' | 'huber';
+export const DENSE_LOSSES: readonly DenseLoss[] = ['softmaxCrossEntropy', 'binaryCrossEntropy', 'meanSquaredError', 'huber'];
+
+/** A dense network's fused forward + backward over one batch (see ops/dense-gradients.ts). */
+export interface DenseGradParams {
+  /** Rows of the batch. */
+  n: number;
+  /** Layer widths [d0, d1, …, dL]: W_l is [d_l, d_{l+1}]. */
+  dims: number[];
+  /** Activation after each hidden layer (length L − 1); the last layer feeds the loss. */
+  acts: Activation[];
+  loss: DenseLoss;
+  /** Huber's δ (loss 'huber'). */
+  huberDelta: number;
+  /** Add the batch's loss to `loss[0]` instead of overwriting it. */
+  accumulateLoss: boolean;
+}
+
+/** Storage of denseGradients' tensors: inputs, each layer's [W, b], and the outputs written. */
+export interface DenseGradBuffers {
+  x: unknown;
+  targets: unknown;
+  sampleWeights?: unknown;
+  classWeights?: unknown;
+  layers: Array<[unknown, unknown]>;
+  dW: unknown[];
+  db: unknown[];
+  loss: unknown;
+}
+
 /** A user-supplied WGSL kernel, run by `gpu.dispatch` on the webgpu backend. */
 export interface CustomKernel {
   /** Pipelines are cached under this key: the same key must mean the same code. */
@@ -88,6 +119,9 @@ export interface Backend {
   /** Whether an m-row forward through layers of these widths runs as one fused kernel. */
   mlpFusable?(m: number, dims: number[]): boolean;
   mlpForward?(x: unknown, layers: Array<[unknown, unknown]>, out: unknown, m: number, dims: number[], acts: Activation[]): void;
+  /** Why this backend cannot run denseGradients for these parameters (undefined: it can). */
+  denseGradientsUnsupported?(p: DenseGradParams, sampleWeights: boolean, classWeights: boolean): string | undefined;
+  denseGradients?(buf: DenseGradBuffers, p: DenseGradParams): void;
   /** Submits queued work. */
   flush(): void;
   /** Resolves when all submitted work is done. */

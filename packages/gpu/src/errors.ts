@@ -2,6 +2,7 @@
 export type GpuErrorCode =
   | 'SHAPE_MISMATCH' // operand shapes do not fit the op
   | 'BAD_ARGUMENT' // an option or argument outside its allowed values
+  | 'UNSUPPORTED' // valid input this backend cannot run (a fused kernel past its limits): fall back
   | 'DISPOSED' // a tensor used after dispose()
   | 'WRONG_GPU' // a tensor from another Gpu instance
   | 'NO_ADAPTER' // backend 'webgpu' asked for and no adapter exists

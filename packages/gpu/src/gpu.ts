@@ -13,6 +13,7 @@ import { binaryCrossEntropy, meanSquaredError, softmaxCrossEntropy, type LossRes
 import { adamStep, sgdStep, type AdamOptions, type SgdOptions } from './ops/optimizer.js';
 import { live } from './ops/validate.js';
 import { mlpForward, type MlpLayer } from './ops/mlp.js';
+import { denseGradients, denseGradientsSupport, type DenseGradientsOptions, type DenseGradientsOutput, type DenseGradientsQuery } from './ops/dense-gradients.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'cpu';
 
@@ -359,6 +360,19 @@ export class Gpu {
   /** A dense network's forward pass; a few rows run as one fused kernel (the serving path). */
   mlpForward(x: Tensor, layers: MlpLayer[]): Tensor {
     return mlpForward(this, x, layers);
+  }
+
+  /**
+   * A dense network's loss and the gradient of its mean over the batch w.r.t. every weight and
+   * bias: forward, loss, backward in one fused kernel (webgpu) or the f64 reference (cpu).
+   */
+  denseGradients(options: DenseGradientsOptions): DenseGradientsOutput {
+    return denseGradients(this, options);
+  }
+
+  /** Whether `denseGradients` runs for a call of this shape here; `reason` says why not. */
+  denseGradientsSupport(query: DenseGradientsQuery): { supported: boolean; reason?: string } {
+    return denseGradientsSupport(this, query);
   }
 
   /**

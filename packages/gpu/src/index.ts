@@ -6,9 +6,10 @@ export { createGpu, Gpu, VALID_BACKENDS, type BackendName, type GpuInfo, type Gp
 export { Tensor } from './tensor.js';
 export { GpuError, type GpuErrorCode } from './errors.js';
 export { numel, type Shape } from './shape.js';
-export { ACTIVATIONS, BINARY_OPS, type Activation, type BinaryOp, type CustomKernel, type ReduceOp, type UnaryOp } from './backend.js';
+export { ACTIVATIONS, BINARY_OPS, DENSE_LOSSES, type Activation, type BinaryOp, type CustomKernel, type DenseLoss, type ReduceOp, type UnaryOp } from './backend.js';
 export type { MatmulOptions } from './ops/matmul.js';
 export type { MlpLayer } from './ops/mlp.js';
+export type { DenseGradientsOptions, DenseGradientsOutput, DenseGradientsQuery } from './ops/dense-gradients.js';
 export type { LossResult } from './ops/loss.js';
 export type { AdamOptions, SgdOptions } from './ops/optimizer.js';
 export type { AdapterInfo } from './backends/webgpu/webgpu-backend.js';

@@ -26,6 +26,8 @@ export class Workspace {
   readonly dZ: Tensor[];
   readonly dA: Tensor[];
   readonly huber?: { R: Tensor; C1: Tensor; C: Tensor };
+  /** Whether the fused denseGradients runs for this workspace (decided once). */
+  fused?: boolean;
 
   constructor(
     readonly gpu: Gpu,
@@ -83,6 +85,30 @@ export function allocGrads(gpu: Gpu, spec: NetworkSpec): Grads {
   return { dW: dims.map(([i, o]) => gpu.empty([i, o])), db: dims.map(() => undefined) };
 }
 
+const DENSE_LOSS = { ce: 'softmaxCrossEntropy', bce: 'binaryCrossEntropy', mse: 'meanSquaredError', huber: 'huber' } as const;
+
+/**
+ * When a step's forward and backward run as @gantry/gpu's fused `denseGradients` (two
+ * dispatches) instead of per-layer ops: 'auto' (the default) wherever the webgpu device
+ * supports the shape (on lavapipe the 32→64→2 MLP step went from ~4.7 ms to ~1.6 ms of device
+ * time, logistic from 7 to 5 dispatches a step; bench/NOTES.md, models); 'off' never (the
+ * per-layer path, which tests compare it with).
+ */
+export type FusedGradients = 'auto' | 'off';
+let fusedMode: FusedGradients = 'auto';
+export function setFusedGradients(mode: FusedGradients): void {
+  fusedMode = mode;
+}
+
+function useFused(net: DeviceNet, ws: Workspace, c: LossConsts): boolean {
+  const spec = net.spec;
+  if (fusedMode === 'off' || net.gpu.backend !== 'webgpu') return false;
+  if (ws.fused === undefined) {
+    ws.fused = net.gpu.denseGradientsSupport({ rows: ws.n, dims: [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs], loss: DENSE_LOSS[spec.loss], sampleWeights: !!ws.SW, classWeights: !!c.classWeights }).supported;
+  }
+  return ws.fused!;
+}
+
 /** Loss constants kept on the device. */
 export interface LossConsts {
   classWeights?: Tensor;
@@ -100,6 +126,25 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   const spec = net.spec;
   const L = net.W.length;
   const { X, Y, SW } = ws.slots[slot];
+  if (useFused(net, ws, c)) {
+    const dims = [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs];
+    for (let l = 0; l < L; l++) if (!g.db[l] || g.db[l]!.size !== dims[l + 1]) {
+      g.db[l]?.dispose();
+      g.db[l] = gpu.empty([dims[l + 1]]);
+    }
+    const loss = gpu.empty([1]);
+    gpu.denseGradients({
+      x: X,
+      targets: Y,
+      layers: net.W.map((w, l) => ({ weight: w, bias: net.b[l], activation: l < L - 1 ? (layerActivation(spec, l) as 'relu') : 'none' })),
+      loss: DENSE_LOSS[spec.loss],
+      sampleWeights: SW,
+      classWeights: c.classWeights,
+      ...(spec.loss === 'huber' ? { huberDelta: spec.huberDelta ?? 1 } : {}),
+      out: { dW: g.dW, db: g.db as Tensor[], loss },
+    });
+    return loss;
+  }
   // forward
   let a = X;
   for (let l = 0; l < L; l++) {

@@ -1,4 +1,4 @@
-import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
+import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, DenseGradBuffers, DenseGradParams, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
 import { activate, activationDerivative, gelu, sigmoid } from './math.js';
 
 type F = Float32Array;
@@ -184,6 +184,98 @@ export class CpuBackend implements Backend {
       v[i] = p.beta2 * v[i] + (1 - p.beta2) * gi * gi;
       w[i] = wi - (p.lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + p.eps);
     }
+  }
+
+  /** The reference runs any shape. */
+  denseGradientsUnsupported(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Row by row in f64: forward, the loss's gradient w.r.t. the last pre-activation, backward,
+   * each row's outer products summed into the parameter gradients; then everything divided by
+   * the summed normaliser (rows, elements, or Σ class weights), as the loss ops define the mean.
+   */
+  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): void {
+    const { n, dims, acts, loss } = p;
+    const L = dims.length - 1;
+    const k = dims[L];
+    const x = buf.x as F, y = buf.targets as F, sw = buf.sampleWeights as F | undefined, cw = buf.classWeights as F | undefined;
+    const W = buf.layers.map(([w]) => w as F);
+    const b = buf.layers.map(([, bb]) => bb as F);
+    const dW = dims.slice(0, L).map((d, l) => new Float64Array(d * dims[l + 1]));
+    const db = dims.slice(1).map((d) => new Float64Array(d));
+    const a = dims.map((d) => new Float64Array(d)); // a[0] = input row, a[l] = activation of layer l−1
+    const z = dims.slice(1).map((d) => new Float64Array(d));
+    const dz = dims.slice(1).map((d) => new Float64Array(d));
+    let lossSum = 0;
+    let norm = 0;
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < dims[0]; i++) a[0][i] = x[r * dims[0] + i];
+      for (let l = 0; l < L; l++) {
+        const din = dims[l], dout = dims[l + 1];
+        for (let j = 0; j < dout; j++) {
+          let s = b[l][j];
+          for (let i = 0; i < din; i++) s += a[l][i] * W[l][i * dout + j];
+          z[l][j] = s;
+          if (l < L - 1) a[l + 1][j] = activate(acts[l], s);
+        }
+      }
+      const zl = z[L - 1];
+      const g = dz[L - 1];
+      const s = sw ? sw[r] : 1;
+      if (loss === 'softmaxCrossEntropy') {
+        const c = y[r];
+        const wy = cw ? cw[c] : 1;
+        let mx = -Infinity;
+        for (let j = 0; j < k; j++) mx = Math.max(mx, zl[j]);
+        let se = 0;
+        for (let j = 0; j < k; j++) se += Math.exp(zl[j] - mx);
+        const lse = mx + Math.log(se);
+        lossSum += s * wy * (lse - zl[c]);
+        norm += wy;
+        for (let j = 0; j < k; j++) g[j] = s * wy * (Math.exp(zl[j] - lse) - (j === c ? 1 : 0));
+      } else {
+        for (let j = 0; j < k; j++) {
+          const v = zl[j];
+          const t = y[r * k + j];
+          if (loss === 'binaryCrossEntropy') {
+            lossSum += s * (Math.max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v))));
+            g[j] = s * (sigmoid(v) - t);
+          } else if (loss === 'meanSquaredError') {
+            lossSum += s * (v - t) ** 2;
+            g[j] = s * 2 * (v - t);
+          } else {
+            const d = v - t;
+            const c = Math.min(Math.max(d, -p.huberDelta), p.huberDelta);
+            lossSum += s * c * (d - c / 2);
+            g[j] = s * c;
+          }
+        }
+        norm += k;
+      }
+      for (let l = L - 1; l >= 0; l--) {
+        const din = dims[l], dout = dims[l + 1];
+        for (let i = 0; i < din; i++) {
+          const ai = a[l][i];
+          const row = i * dout;
+          let da = 0;
+          for (let j = 0; j < dout; j++) {
+            dW[l][row + j] += ai * dz[l][j];
+            da += dz[l][j] * W[l][row + j];
+          }
+          if (l > 0) dz[l - 1][i] = da * activationDerivative(acts[l - 1], z[l - 1][i]);
+        }
+        for (let j = 0; j < dout; j++) db[l][j] += dz[l][j];
+      }
+    }
+    for (let l = 0; l < L; l++) {
+      const outW = buf.dW[l] as F, outB = buf.db[l] as F;
+      for (let i = 0; i < dW[l].length; i++) outW[i] = dW[l][i] / norm;
+      for (let j = 0; j < db[l].length; j++) outB[j] = db[l][j] / norm;
+    }
+    const out = buf.loss as F;
+    out[0] = (p.accumulateLoss ? out[0] : 0) + lossSum / norm;
   }
 
   flush(): void {}

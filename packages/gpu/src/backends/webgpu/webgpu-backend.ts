@@ -1,6 +1,6 @@
 import { create, globals as webgpuGlobals } from 'webgpu';
 import { BufferUsage as GPUBufferUsage, MapMode as GPUMapMode } from './usage.js';
-import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, CustomKernel, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
+import type { Activation, AdamParams, Backend, BinaryOp, Broadcast, CustomKernel, DenseGradBuffers, DenseGradParams, MatmulParams, ReduceOp, SgdParams, UnaryOp } from '../../backend.js';
 import { GpuError } from '../../errors.js';
 import { BufferPool } from './buffer-pool.js';
 import { PipelineCache, UNIFORM_SLOT } from './pipeline-cache.js';
@@ -11,6 +11,7 @@ import { binaryCrossEntropyKernel, meanSquaredErrorKernel, softmaxCrossEntropyKe
 import { DEFAULT_GENERAL_TILE, SKINNY_MAX_N, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
 import { Waiter } from './waiter.js';
 import { MLP_MAX_LAYERS, MLP_MAX_WIDTH, mlpKernel, mlpKey } from './kernels/mlp.js';
+import { DENSE_MAX_LAYERS, DENSE_MAX_WEIGHTS, DENSE_MAX_WIDTH, DENSE_SUM_WG, DENSE_TARGET_GROUPS, denseGradKernel, denseGradKey, denseGradSumKernel, denseGradSumKey, denseLayout } from './kernels/dense-grad.js';
 
 
 /** A tensor's storage on this backend: a pooled buffer and the bytes the tensor uses of it. */
@@ -407,6 +408,59 @@ export class WebGpuBackend implements Backend {
     let flops = 0;
     for (let l = 0; l < L; l++) flops += 2 * m * dims[l] * dims[l + 1];
     this.run(mlpKey(dims, acts, sg), () => mlpKernel(dims, acts, sg), binds, new Params(4).u32(m).u32(xb.shift).u32(ob.shift).bytes, [m, 1, 1], flops);
+  }
+
+  denseGradientsUnsupported(p: DenseGradParams, sampleWeights: boolean, classWeights: boolean): string | undefined {
+    const lim = this.device.limits;
+    const L = p.dims.length - 1;
+    const widest = Math.max(...p.dims);
+    const sg = this.fixedSubgroupSize();
+    if (!sg) return 'this adapter (the fused kernel needs subgroups of a fixed size)';
+    if (L > DENSE_MAX_LAYERS) return `${L} layers (the fused kernel takes at most ${DENSE_MAX_LAYERS})`;
+    if (widest > DENSE_MAX_WIDTH) return `a layer of width ${widest} (the fused kernel takes at most ${DENSE_MAX_WIDTH})`;
+    const weights = p.dims.slice(0, -1).reduce((a, d, l) => a + d * p.dims[l + 1], 0);
+    if (weights > DENSE_MAX_WEIGHTS) return `${weights} weights (the fused kernel holds them in registers and takes at most ${DENSE_MAX_WEIGHTS})`;
+    const storage = 3 + 2 * L + (sampleWeights ? 1 : 0) + (classWeights ? 1 : 0);
+    if (storage > lim.maxStorageBuffersPerShaderStage) return `${storage} storage buffers (the device allows ${lim.maxStorageBuffersPerShaderStage} per stage)`;
+    const maxElems = this.maxBindingBytes / 4;
+    const k = p.dims[L];
+    if (p.n * p.dims[0] > maxElems || p.n * k > maxElems) return `a batch of ${p.n} rows past the binding limit of ${this.maxBindingBytes} bytes`;
+    return undefined;
+  }
+
+  /** Rows per workgroup of the fused kernel: a multiple of the subgroup size, about DENSE_TARGET_GROUPS workgroups. */
+  private denseRows(n: number, sg: number): number {
+    return sg * Math.ceil(n / (sg * DENSE_TARGET_GROUPS));
+  }
+
+  /** Kernel A (forward, loss, backward, per-workgroup partials), then kernel B (their sum), into the current batch. */
+  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): void {
+    const { n, dims } = p;
+    const L = dims.length - 1;
+    const sg = this.fixedSubgroupSize();
+    const rows = this.denseRows(n, sg);
+    const groups = Math.ceil(n / rows);
+    const stride = denseLayout(dims, sg).stride;
+    const shape = { dims, acts: p.acts, loss: p.loss, sampleWeights: !!buf.sampleWeights, classWeights: !!buf.classWeights };
+    const part = this.alloc(groups * stride);
+    const k = dims[L];
+    const binds: Binding[] = [this.slice(buf.x, 0, n * dims[0]), this.slice(buf.targets, 0, p.loss === 'softmaxCrossEntropy' ? n : n * k)];
+    if (buf.sampleWeights) binds.push(this.slice(buf.sampleWeights, 0, n));
+    if (buf.classWeights) binds.push(this.slice(buf.classWeights, 0, k));
+    let weights = 0;
+    buf.layers.forEach(([w, b], l) => {
+      binds.push(this.slice(w, 0, dims[l] * dims[l + 1]), this.slice(b, 0, dims[l + 1]));
+      weights += dims[l] * dims[l + 1];
+    });
+    binds.push(this.slice(part, 0, groups * stride));
+    const paramsA = new Params(4).u32(n).u32(rows).f32(p.huberDelta).u32(0).bytes;
+    this.run(denseGradKey(shape, sg), () => denseGradKernel(shape, sg), binds, paramsA, [groups, 1, 1], 6 * n * weights);
+    const sums: Binding[] = [this.slice(part, 0, groups * stride)];
+    for (let l = 0; l < L; l++) sums.push(this.slice(buf.dW[l], 0, dims[l] * dims[l + 1]), this.slice(buf.db[l], 0, dims[l + 1]));
+    sums.push(this.slice(buf.loss, 0, 1));
+    this.run(denseGradSumKey(dims, sg, p.accumulateLoss), () => denseGradSumKernel(dims, sg, p.accumulateLoss), sums, new Params(4).u32(groups).bytes, [Math.ceil(stride / 4 / DENSE_SUM_WG), 1, 1], 2 * groups * stride);
+    // The queue orders the buffer's next use after these dispatches.
+    this.free(part);
   }
 
   dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {
