@@ -231,28 +231,26 @@ async function scale(ctx: BenchContext, work: string): Promise<BenchRow[]> {
   const peers = pythonHas('sklearn') ? runPythonJson<Record<string, { epochMs: number; acc: number; accs?: number[]; times?: number[]; threads?: number }>>(PEERS, [work, String(epochs)]) : undefined;
   ctx.log(`peers: ${JSON.stringify(peers)}`);
   const results: Record<string, ChildOut> = {};
-  // Batch sizes: the MLP's is the issue's (PyTorch's, 1024); a convex linear model is trained
-  // with larger mini-batches on a GPU, so logistic runs at 4096 (holdout accuracy reported
-  // below, vs SGDClassifier's) and, for comparison, at 1024.
-  const batchOf: Record<string, number> = { logistic: LOGISTIC_BATCH, 'logistic-1024': 1024, mlp: 1024 };
-  for (const kind of ['logistic', 'logistic-1024', 'mlp']) {
+  // Batch 1024 for both (PyTorch's, as the issue sets it); logistic also at 4096, shown, since a
+  // convex linear model is usually trained with larger mini-batches on a GPU.
+  const batchOf: Record<string, number> = { logistic: 1024, 'logistic-4096': 4096, mlp: 1024 };
+  for (const kind of ['logistic', 'logistic-4096', 'mlp']) {
     ctx.log(`gantry ${kind}: ${epochs} epochs streamed`);
-    results[kind] = await runChild<ChildOut>(child, [file, join(work, 'hold'), kind.replace('-1024', ''), String(epochs), String(batchOf[kind])]);
+    results[kind] = await runChild<ChildOut>(child, [file, join(work, 'hold'), kind.replace('-4096', ''), String(epochs), String(batchOf[kind])]);
     ctx.log(JSON.stringify(results[kind]));
   }
   const epochMs = (r: ChildOut) => median(r.epochMs.slice(r.epochMs.length > 1 ? 1 : 0));
   const lg = results.logistic;
   const mlp = results.mlp;
   const sizeNote = `${N} × 32 streamed from Arrow IPC, batch 1024, Adam`;
-  const lgNote = `${N} × 32 streamed from Arrow IPC, batch ${LOGISTIC_BATCH}, Adam`;
-  const lg1024 = results['logistic-1024'];
-  if (peers?.sgd) rows.push({ name: 'LogisticRegression epoch time', value: epochMs(lg) / 1000, unit: 's', reference: peers.sgd.epochMs / 1000, ratio: epochMs(lg) / peers.sgd.epochMs, bar: '<= sklearn SGDClassifier', pass: epochMs(lg) <= peers.sgd.epochMs, note: `${lgNote}; ref SGDClassifier(log_loss) in memory, ${epochs} epochs` });
-  if (peers?.sgd) rows.push({ name: 'LogisticRegression epoch time, batch 1024', value: epochMs(lg1024) / 1000, unit: 's', reference: peers.sgd.epochMs / 1000, ratio: epochMs(lg1024) / peers.sgd.epochMs, note: `${sizeNote}; holdout accuracy ${lg1024.valAcc.at(-1)!.toFixed(4)}` });
+  const lg4096 = results['logistic-4096'];
+  if (peers?.sgd) rows.push({ name: 'LogisticRegression epoch time', value: epochMs(lg) / 1000, unit: 's', reference: peers.sgd.epochMs / 1000, ratio: epochMs(lg) / peers.sgd.epochMs, bar: '<= sklearn SGDClassifier', pass: epochMs(lg) <= peers.sgd.epochMs, note: `${sizeNote}; ref SGDClassifier(log_loss) in memory, ${epochs} epochs` });
+  if (peers?.sgd) rows.push({ name: 'LogisticRegression epoch time, batch 4096', value: epochMs(lg4096) / 1000, unit: 's', reference: peers.sgd.epochMs / 1000, ratio: epochMs(lg4096) / peers.sgd.epochMs, note: `${sizeNote.replace('1024', '4096')}; holdout accuracy ${lg4096.valAcc.at(-1)!.toFixed(4)}` });
   else rows.push({ name: 'LogisticRegression epoch time', value: epochMs(lg) / 1000, unit: 's', note: 'scikit-learn missing: no reference' });
   if (peers?.torch) rows.push({ name: 'MLP 32→64→2 epoch time', value: epochMs(mlp) / 1000, unit: 's', reference: peers.torch.epochMs / 1000, ratio: epochMs(mlp) / peers.torch.epochMs, bar: '<= PyTorch CPU', pass: epochMs(mlp) <= peers.torch.epochMs, note: `${sizeNote}; ref PyTorch ${peers.torch.threads} threads, in memory` });
   else rows.push({ name: 'MLP 32→64→2 epoch time', value: epochMs(mlp) / 1000, unit: 's', note: 'PyTorch missing: no reference' });
   if (peers?.mlpc) rows.push({ name: 'MLP epoch time vs sklearn MLPClassifier', value: epochMs(mlp) / 1000, unit: 's', reference: peers.mlpc.epochMs / 1000, ratio: epochMs(mlp) / peers.mlpc.epochMs, note: 'MLPClassifier(64), batch 1024, adam' });
-  rows.push({ name: 'LogisticRegression holdout accuracy', value: lg.valAcc.at(-1)!, unit: 'acc', reference: peers?.sgd?.acc, ratio: peers?.sgd ? lg.valAcc.at(-1)! / peers.sgd.acc : undefined, note: `${H} held-out rows, batch ${LOGISTIC_BATCH}; ref SGDClassifier` });
+  rows.push({ name: 'LogisticRegression holdout accuracy', value: lg.valAcc.at(-1)!, unit: 'acc', reference: peers?.sgd?.acc, ratio: peers?.sgd ? lg.valAcc.at(-1)! / peers.sgd.acc : undefined, note: `${H} held-out rows, batch 1024; ref SGDClassifier` });
   rows.push({ name: 'MLP holdout accuracy', value: mlp.valAcc.at(-1)!, unit: 'acc', reference: peers?.torch?.acc, ratio: peers?.torch ? mlp.valAcc.at(-1)! / peers.torch.acc : undefined, note: 'ref PyTorch, same epochs' });
   if (peers?.torch?.accs) {
     // Time to a target accuracy: 0.5 point under what PyTorch reaches after its last epoch.
@@ -272,12 +270,10 @@ async function scale(ctx: BenchContext, work: string): Promise<BenchRow[]> {
   await writeArrow(small, batches(0, smallN));
   // Same model, same epochs and batch as the 1M run above: only the row count differs.
   ctx.log(`gantry logistic: peak RSS at ${smallN} rows`);
-  const rs = await runChild<ChildOut>(child, [small, join(work, 'hold'), 'logistic', String(epochs), String(LOGISTIC_BATCH)]);
+  const rs = await runChild<ChildOut>(child, [small, join(work, 'hold'), 'logistic', String(epochs), '1024']);
   rows.push({ name: `peak RSS streaming ${N} vs ${smallN} rows`, value: lg.maxRssMiB, unit: 'MiB', reference: rs.maxRssMiB, ratio: lg.maxRssMiB / rs.maxRssMiB, bar: 'ratio <= 1.2', pass: lg.maxRssMiB / rs.maxRssMiB <= 1.2, note: 'LogisticRegression, DataLoader over Arrow IPC' });
   return rows;
 }
-
-const LOGISTIC_BATCH = 4096;
 
 // ---- inference ---------------------------------------------------------------------------
 
