@@ -119,9 +119,10 @@ export interface LossConsts {
 /**
  * One forward and backward pass on the device, no readback: fills `g` with the gradient of the
  * mean loss over the batch (L2 is added by the optimizer) and returns the loss, a [1] tensor
- * the caller disposes.
+ * the caller disposes — or, when the fused kernel runs and `addLossTo` is given, adds the loss
+ * to `addLossTo` on the device and returns that tensor itself.
  */
-export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0): Tensor {
+export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0, addLossTo?: Tensor): Tensor {
   const gpu = net.gpu;
   const spec = net.spec;
   const L = net.W.length;
@@ -132,7 +133,8 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
       g.db[l]?.dispose();
       g.db[l] = gpu.empty([dims[l + 1]]);
     }
-    const loss = gpu.empty([1]);
+    // The fused kernel can add the batch's loss to a running sum itself (one dispatch less).
+    const loss = addLossTo ?? gpu.empty([1]);
     gpu.denseGradients({
       x: X,
       targets: Y,
@@ -142,6 +144,7 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
       classWeights: c.classWeights,
       ...(spec.loss === 'huber' ? { huberDelta: spec.huberDelta ?? 1 } : {}),
       out: { dW: g.dW, db: g.db as Tensor[], loss },
+      accumulateLoss: !!addLossTo,
     });
     return loss;
   }

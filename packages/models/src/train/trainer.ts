@@ -186,10 +186,13 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   let rows = 0;
   const runGroup = async (): Promise<void> => {
     for (const { ws, slot, n } of group) {
-      const loss = forwardBackward(net, ws, grads, consts, slot);
-      gpu.add(acc[cur], loss, acc[1 - cur]);
-      loss.dispose();
-      cur = 1 - cur;
+      const loss = forwardBackward(net, ws, grads, consts, slot, acc[cur]);
+      if (loss !== acc[cur]) {
+        // the per-layer path returns the batch's loss: add it here
+        gpu.add(acc[cur], loss, acc[1 - cur]);
+        loss.dispose();
+        cur = 1 - cur;
+      }
       const lr = lrAt(step);
       step++;
       epochSteps++;

@@ -320,12 +320,11 @@ export function denseGradKernel(s: DenseShape, sg: number): string {
       emit(`let ${prev.group(c)} = ${groupExpr(prev.type, parts)} * ${actGradGroup(acts[l - 1], zp, zp.group(c))};`);
     }
   }
-  // per layer: this block's a ⊗ dZ into the lane's accumulators
+  // per layer: this block's a ⊗ dZ into the lane's accumulators (a = the layer's input)
   for (let l = 0; l < L; l++) {
     const r = lay.layers[l];
     const a = l === 0 ? xin : h[l - 1];
     const d = dz[l];
-    const din = dims[l], dout = dims[l + 1];
     const tv = r.transposeDz ? d : a;
     const bv = r.transposeDz ? a : d;
     const T = `tr${l}`;
@@ -347,8 +346,6 @@ export function denseGradKernel(s: DenseShape, sg: number): string {
       }
       if (r.transposeDz) for (let mg = 0; mg < r.MG; mg++) emit(`gb${l}_${mg} += ${mine(mg, c)};`);
     }
-    void din;
-    void dout;
   }
   indent = '  ';
   emit('}');
