@@ -32,9 +32,14 @@ export interface NetworkWeights {
   biases: Float32Array[];
 }
 
+/** The widths [input, hidden…, outputs]. */
+export function layerWidths(spec: NetworkSpec): number[] {
+  return [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs];
+}
+
 /** [in, out] of each layer. */
 export function layerDims(spec: NetworkSpec): [number, number][] {
-  const widths = [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs];
+  const widths = layerWidths(spec);
   return widths.slice(1).map((w, i) => [widths[i], w]);
 }
 

@@ -1,6 +1,6 @@
-import type { Gpu, Tensor } from '@gantry/gpu';
+import type { Activation, Gpu, MlpLayer, Tensor } from '@gantry/gpu';
 import { DeviceNet } from '../core/device-net.js';
-import { layerActivation, layerDims, type NetworkSpec } from '../core/network.js';
+import { layerActivation, layerDims, layerWidths, type NetworkSpec } from '../core/network.js';
 
 /** One step's uploaded batch: inputs, labels and (class weights) per-row weights. */
 export interface InputSlot {
@@ -26,8 +26,8 @@ export class Workspace {
   readonly dZ: Tensor[];
   readonly dA: Tensor[];
   readonly huber?: { R: Tensor; C1: Tensor; C: Tensor };
-  /** Whether the fused denseGradients runs for this workspace (decided once). */
-  fused?: boolean;
+  /** The fused denseGradients' layers when it runs for this workspace, false when not (decided once). */
+  fused?: { net: DeviceNet; layers: MlpLayer[] } | false;
 
   constructor(
     readonly gpu: Gpu,
@@ -100,13 +100,16 @@ export function setFusedGradients(mode: FusedGradients): void {
   fusedMode = mode;
 }
 
-function useFused(net: DeviceNet, ws: Workspace, c: LossConsts): boolean {
+/** The layers to hand to the fused kernel, or undefined when this step takes the per-layer path. */
+function fusedLayers(net: DeviceNet, ws: Workspace, c: LossConsts): MlpLayer[] | undefined {
   const spec = net.spec;
-  if (fusedMode === 'off' || net.gpu.backend !== 'webgpu') return false;
-  if (ws.fused === undefined) {
-    ws.fused = net.gpu.denseGradientsSupport({ rows: ws.n, dims: [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs], loss: DENSE_LOSS[spec.loss], sampleWeights: !!ws.SW, classWeights: !!c.classWeights }).supported;
+  if (fusedMode === 'off' || net.gpu.backend !== 'webgpu') return undefined;
+  if (ws.fused === undefined || (ws.fused && ws.fused.net !== net)) {
+    const supported = net.gpu.denseGradientsSupport({ rows: ws.n, dims: layerWidths(spec), loss: DENSE_LOSS[spec.loss], sampleWeights: !!ws.SW, classWeights: !!c.classWeights }).supported;
+    const L = net.W.length;
+    ws.fused = supported && { net, layers: net.W.map((w, l) => ({ weight: w, bias: net.b[l], activation: l < L - 1 ? (layerActivation(spec, l) as Activation) : 'none' })) };
   }
-  return ws.fused!;
+  return ws.fused ? ws.fused.layers : undefined;
 }
 
 /** Loss constants kept on the device. */
@@ -127,8 +130,9 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   const spec = net.spec;
   const L = net.W.length;
   const { X, Y, SW } = ws.slots[slot];
-  if (useFused(net, ws, c)) {
-    const dims = [spec.inputWidth, ...spec.hidden.map((h) => h.units), spec.outputs];
+  const layers = fusedLayers(net, ws, c);
+  if (layers) {
+    const dims = layerWidths(spec);
     for (let l = 0; l < L; l++) if (!g.db[l] || g.db[l]!.size !== dims[l + 1]) {
       g.db[l]?.dispose();
       g.db[l] = gpu.empty([dims[l + 1]]);
@@ -138,7 +142,7 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
     gpu.denseGradients({
       x: X,
       targets: Y,
-      layers: net.W.map((w, l) => ({ weight: w, bias: net.b[l], activation: l < L - 1 ? (layerActivation(spec, l) as 'relu') : 'none' })),
+      layers,
       loss: DENSE_LOSS[spec.loss],
       sampleWeights: SW,
       classWeights: c.classWeights,
