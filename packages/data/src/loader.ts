@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatch, tableFromIPC, tableToIPC, Table, type DataType, type Vector } from 'apache-arrow';
 import { Batch } from './batch.js';
 import { DataError, deserializeError } from './errors.js';
-import { Pipeline, type PipelineEvent, type PipelinePlan } from './pipeline.js';
+import { Pipeline, type PipelinePlan } from './pipeline.js';
 import { columnKind } from './schema.js';
 import { createCredits, CreditReader } from './credits.js';
 import { ScanStats, checkShard, trackWorker, type BadRow, type Shard, type Source } from './source.js';
