@@ -42,6 +42,16 @@ fn tanh_f(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
 // where f32 rounds σ or tanh to ±1.
 fn sigmoid_grad_f(z: f32) -> f32 { let e = exp(-abs(z)); return e / ((1.0 + e) * (1.0 + e)); }
 fn tanh_grad_f(z: f32) -> f32 { let e = exp(-2.0 * abs(z)); return 4.0 * e / ((1.0 + e) * (1.0 + e)); }
+// log(1 + e) for e ≥ 0. WGSL promises log only to 2^−21 absolute on [0.5, 2], which near 1 leaves no relative
+// digits (and defeats Goldberg's log(u)·e/(u − 1)), so small e take 2·atanh(t), t = e/(2 + e) ≤ 0.2, as a series.
+fn log1p_f(e: f32) -> f32 {
+  if (e < 0.5) {
+    let t = e / (2.0 + e);
+    let t2 = t * t;
+    return 2.0 * t * (1.0 + t2 * (0.33333333 + t2 * (0.2 + t2 * (0.14285714 + t2 * (0.11111111 + t2 * 0.09090909)))));
+  }
+  return log(1.0 + e);
+}
 fn gelu_f(x: f32) -> f32 { return x * phi_f(x); }
 fn gelu_grad_f(x: f32) -> f32 { return phi_f(x) + x * exp(-0.5 * x * x) * 0.39894228040143268; }`;
 

@@ -258,27 +258,36 @@ export function denseGradKernel(s: DenseShape, sg: number): string {
   emit(`let sw_r = ${s.sampleWeights ? 'sw[r]' : '1.0'};`);
   if (loss === 'softmaxCrossEntropy') {
     emit('let yc = u32(y[r]);');
+    // log Σ e^(z−mx) as log1p of the terms other than the first maximum's, and the loss
+    // as (mx − z_y) + that: no cancellation when the loss is small (a confident right answer).
     emit(`var mx = ${zi(0)};`);
-    for (let j = 1; j < k; j++) emit(`mx = max(mx, ${zi(j)});`);
+    emit('var jm = 0u;');
+    for (let j = 1; j < k; j++) emit(`if (${zi(j)} > mx) { mx = ${zi(j)}; jm = ${j}u; }`);
     emit('var se = 0.0;');
-    for (let j = 0; j < k; j++) emit(`se += exp(${zi(j)} - mx);`);
-    emit('let lse = mx + log(se);');
+    for (let j = 0; j < k; j++) emit(`se += select(exp(${zi(j)} - mx), 0.0, jm == ${j}u);`);
+    emit('let lse1 = log1p_f(se);');
+    emit('let lse = mx + lse1;');
     emit('var zy = 0.0;');
     for (let j = 0; j < k; j++) emit(`zy = select(zy, ${zi(j)}, yc == ${j}u);`);
     emit(`let wy = ${s.classWeights ? 'cw[yc]' : '1.0'};`);
     emit('let gsc = wy * sw_r;');
-    emit('let ell = gsc * (lse - zy);');
+    emit('let ell = gsc * ((mx - zy) + lse1);');
     emit('let wn = wy;');
-    for (let j = 0; j < k; j++) gOut.push(`gsc * (exp(${zi(j)} - lse) - select(0.0, 1.0, yc == ${j}u))`);
+    // The label's p_y − 1 as −Σ_{j≠y} p_j: no cancellation where p_y rounds near 1.
+    emit('var po = 0.0;');
+    for (let j = 0; j < k; j++) {
+      emit(`let p${j} = exp(${zi(j)} - lse);`);
+      emit(`po += select(p${j}, 0.0, yc == ${j}u);`);
+    }
+    for (let j = 0; j < k; j++) gOut.push(`gsc * select(p${j}, -po, yc == ${j}u)`);
   } else {
     emit('var ell = 0.0;');
     for (let j = 0; j < k; j++) {
       emit(`let t${j} = y[r * ${k}u + ${j}u];`);
       if (loss === 'binaryCrossEntropy') {
-        // The loss kernel's stable forms: e = e^−|z|, log1p(e) by Goldberg's trick, σ(−|z|) = e/(1+e).
+        // The loss kernel's stable forms: e = e^−|z|, log1p_f(e), σ(−|z|) = e/(1+e).
         emit(`let e${j} = exp(-abs(${zi(j)}));`);
-        emit(`let u${j} = 1.0 + e${j};`);
-        emit(`ell += max(${zi(j)}, 0.0) - ${zi(j)} * t${j} + select(log(u${j}) * e${j} / (u${j} - 1.0), e${j}, u${j} == 1.0);`);
+        emit(`ell += max(${zi(j)}, 0.0) - ${zi(j)} * t${j} + log1p_f(e${j});`);
         emit(`let s${j} = e${j} / (1.0 + e${j});`);
         gOut.push(`sw_r * select(s${j} - t${j}, (1.0 - t${j}) - s${j}, ${zi(j)} >= 0.0)`);
       } else if (loss === 'meanSquaredError') {

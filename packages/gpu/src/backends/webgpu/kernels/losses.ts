@@ -34,7 +34,7 @@ function lossBindings(params: string, a: string, b: string, weight?: string): st
 
 /** Softmax cross-entropy with integer labels (stored as f32) and optional class weights (PyTorch's weighted mean). */
 export function softmaxCrossEntropyKernel(weighted: boolean): string {
-  return /* wgsl */ `
+  return /* wgsl */ `${mathFns}
 ${lossBindings('rows: u32, cols: u32, pad0: u32, pad1: u32', 'logits', 'labels', weighted ? 'cw' : undefined)}
 var<workgroup> wsum_shared: f32;
 @compute @workgroup_size(${WG})
@@ -61,17 +61,27 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let off = r * p.cols;
     let y = u32(labels[r]);
     let wy = ${weighted ? 'cw[y]' : '1.0'};
+    // log Σ e^(z−mx) = log1p(Σ over the columns other than the first maximum), and the loss as
+    // (mx − z_y) + that: no cancellation when the loss is small (a confident right answer).
     var mx = logits[off];
-    for (var j = 1u; j < p.cols; j++) { mx = max(mx, logits[off + j]); }
-    var s = 0.0;
-    for (var j = 0u; j < p.cols; j++) { s += exp(logits[off + j] - mx); }
-    let lse = mx + log(s);
-    acc += wy * (lse - logits[off + y]);
+    var jm = 0u;
+    for (var j = 1u; j < p.cols; j++) { if (logits[off + j] > mx) { mx = logits[off + j]; jm = j; } }
+    var e = 0.0;
+    for (var j = 0u; j < p.cols; j++) { if (j != jm) { e += exp(logits[off + j] - mx); } }
+    let lse1 = log1p_f(e);
+    let lse = mx + lse1;
+    acc += wy * ((mx - logits[off + y]) + lse1);
     let scale = wy / wsum;
+    // The label's p_y − 1 as −Σ_{j≠y} p_j: no cancellation where p_y rounds near 1.
+    var others = 0.0;
     for (var j = 0u; j < p.cols; j++) {
-      let pj = exp(logits[off + j] - lse);
-      grad[off + j] = scale * (pj - select(0.0, 1.0, j == y));
+      if (j != y) {
+        let pj = exp(logits[off + j] - lse);
+        others += pj;
+        grad[off + j] = scale * pj;
+      }
     }
+    grad[off + y] = -scale * others;
   }
   ${reduceTail('partial[0] / wsum')}
 }`;
@@ -91,10 +101,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let ti = t[i];
     // e = e^−|z| and σ(−|z|) are small and exact where σ(z) would round to 1 in f32.
     let e = exp(-abs(zi));
-    // log1p(e) as log(u)·e/(u − 1), u = 1 + e (Goldberg): exact to an ulp where log(1 + e) is not.
-    let u = 1.0 + e;
-    let log1pe = select(log(u) * e / (u - 1.0), e, u == 1.0);
-    acc += wi * (max(zi, 0.0) - zi * ti + log1pe);
+    acc += wi * (max(zi, 0.0) - zi * ti + log1p_f(e));
     let s_small = e / (1.0 + e);
     grad[i] = wi * select(s_small - ti, (1.0 - ti) - s_small, zi >= 0.0) * inv;
   }
