@@ -92,6 +92,8 @@ export interface CustomKernel {
 export interface Backend {
   readonly kind: 'webgpu' | 'cpu';
   alloc(size: number): unknown;
+  /** Storage for elements [offset, offset + size) of `storage`, sharing its memory. */
+  view(storage: unknown, offset: number, size: number): unknown;
   free(storage: unknown, size: number): void;
   write(storage: unknown, data: Float32Array, offset: number): void;
   read(storage: unknown, size: number): Promise<Float32Array>;

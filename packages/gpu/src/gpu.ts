@@ -41,6 +41,20 @@ export interface GpuInfo {
 
 export const VALID_BACKENDS: readonly BackendName[] = ['auto', 'webgpu', 'cpu'];
 
+/** The element alignment of `gpu.view` offsets: 256 bytes, WebGPU's minStorageBufferOffsetAlignment. */
+export const VIEW_ALIGN = 64;
+
+/** Offsets for tensors of `sizes` elements laid out one after another at VIEW_ALIGN, and the total size. */
+export function viewLayout(sizes: readonly number[]): { offsets: number[]; size: number } {
+  const offsets: number[] = [];
+  let o = 0;
+  for (const n of sizes) {
+    offsets.push(o);
+    o += Math.ceil(n / VIEW_ALIGN) * VIEW_ALIGN;
+  }
+  return { offsets, size: Math.max(o, 1) };
+}
+
 /**
  * Creates a Gpu: a device (or the CPU reference), its tensors and its ops.
  *
@@ -191,6 +205,28 @@ export class Gpu {
     return t;
   }
 
+  /**
+   * A tensor of `shape` over elements [offset, offset + size) of `base`, sharing its memory (no
+   * copy): ops that write the view write `base`, and the other way round. This is how several
+   * parameters live in one flat buffer, so that one optimizer dispatch updates all of them.
+   * `offset` must be a multiple of VIEW_ALIGN (64 elements = 256 bytes, WebGPU's binding offset
+   * alignment). The view is usable while `base` is; disposing it frees nothing. A view and an
+   * overlapping tensor must not be written by the same op (WebGPU refuses the aliasing).
+   */
+  view(base: Tensor, offset: number, shape: Shape): Tensor {
+    live(this, 'view', { base });
+    const s = checkShape(shape, 'view');
+    if (!Number.isInteger(offset) || offset < 0 || offset % VIEW_ALIGN !== 0) {
+      throw new GpuError('BAD_ARGUMENT', `offset must be a non-negative multiple of ${VIEW_ALIGN} elements (256 bytes), got ${String(offset)}`, 'view');
+    }
+    const n = numel(s);
+    if (offset + n > base.size) throw new GpuError('SHAPE_MISMATCH', `a view of ${fmtShape(s)} at offset ${offset} does not fit in ${base}`, 'view');
+    const t = new Tensor(this, s, this._backend.view(base.storage, offset, n), base);
+    this.live.add(t);
+    this.scopes[this.scopes.length - 1]?.add(t);
+    return t;
+  }
+
   /** Overwrites `t` (or its elements from `offset`) with host data, without reallocating. */
   write(t: Tensor, data: ArrayLike<number>, offset = 0): void {
     live(this, 'write', { t });
@@ -254,7 +290,7 @@ export class Gpu {
   /** @internal */
   _release(t: Tensor): void {
     this.live.delete(t);
-    if (t.storage && !this.destroyed) this._backend.free(t.storage, t.size);
+    if (t.storage && !this.destroyed && !t.base) this._backend.free(t.storage, t.size);
     t.storage = undefined;
   }
 

@@ -2,7 +2,7 @@
  * @gantry/gpu — the GPU compute core: a WebGPU device (Dawn) or the CPU reference backend,
  * f32 tensors, fused WGSL kernels, pooled buffers and cached pipelines.
  */
-export { createGpu, Gpu, VALID_BACKENDS, type BackendName, type GpuInfo, type GpuOptions } from './gpu.js';
+export { createGpu, Gpu, VALID_BACKENDS, VIEW_ALIGN, viewLayout, type BackendName, type GpuInfo, type GpuOptions } from './gpu.js';
 export { Tensor } from './tensor.js';
 export { GpuError, type GpuErrorCode } from './errors.js';
 export { numel, type Shape } from './shape.js';

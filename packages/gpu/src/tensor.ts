@@ -16,13 +16,15 @@ export class Tensor {
     readonly gpu: Gpu,
     readonly shape: Shape,
     storage: unknown,
+    /** The tensor whose memory this one views (`gpu.view`); it lives only as long as that one. */
+    readonly base?: Tensor,
   ) {
     this.storage = storage;
     this.size = numel(shape);
   }
 
   get isDisposed(): boolean {
-    return this.disposed;
+    return this.disposed || !!this.base?.isDisposed;
   }
 
   /** Copies the tensor to the host (waits for all queued work that produces it). */
@@ -50,6 +52,7 @@ export class Tensor {
   /** @internal throws a typed error when the tensor cannot be used by `op`. */
   _check(op: string, arg: string, gpu: Gpu): void {
     if (this.disposed) throw new GpuError('DISPOSED', `${arg} ${fmtShape(this.shape)} was disposed`, op);
+    if (this.base?.isDisposed) throw new GpuError('DISPOSED', `${arg} ${fmtShape(this.shape)} is a view of a tensor that was disposed`, op);
     if (this.gpu !== gpu) throw new GpuError('WRONG_GPU', `${arg} ${fmtShape(this.shape)} belongs to another Gpu`, op);
   }
 }

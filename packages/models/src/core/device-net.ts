@@ -1,11 +1,15 @@
 import type { Gpu, Tensor } from '@gantry/gpu';
-import { layerActivation, layerDims, type NetworkSpec, type NetworkWeights } from './network.js';
+import { FlatParams } from './flat-params.js';
+import { layerActivation, type NetworkSpec, type NetworkWeights } from './network.js';
 
 /**
  * A network's parameters on a device: `W[i]` [in, out], `b[i]` [out] (the shape of the column
- * sums that are their gradients; the matmul epilogue takes it as a row).
+ * sums that are their gradients; the matmul epilogue takes it as a row), views of one flat
+ * buffer (flat-params.ts).
  */
 export class DeviceNet {
+  /** All parameters in one buffer (W and b are views of it). */
+  readonly params: FlatParams;
   readonly W: Tensor[];
   readonly b: Tensor[];
 
@@ -14,9 +18,10 @@ export class DeviceNet {
     readonly spec: NetworkSpec,
     w: NetworkWeights,
   ) {
-    const dims = layerDims(spec);
-    this.W = dims.map(([i, o], l) => gpu.tensor(w.weights[l], [i, o]));
-    this.b = dims.map(([, o], l) => gpu.tensor(w.biases[l], [o]));
+    this.params = new FlatParams(gpu, spec);
+    this.W = this.params.W;
+    this.b = this.params.b;
+    this.load(w);
   }
 
   /** Overwrites the parameters in place. */
@@ -50,7 +55,7 @@ export class DeviceNet {
   }
 
   dispose(): void {
-    for (const t of [...this.W, ...this.b]) t.dispose();
+    this.params.dispose();
   }
 }
 

@@ -39,7 +39,7 @@ export function resolveOptimizer(o: OptimizerOptions | OptimizerOptions['kind'] 
   };
 }
 
-/** The optimizer state of one parameter tensor and its update. */
+/** The optimizer state of one parameter tensor (or a flat view of several) and its update. */
 export class ParamState {
   private m?: Tensor;
   private v?: Tensor;
@@ -47,8 +47,7 @@ export class ParamState {
   constructor(
     private readonly gpu: Gpu,
     readonly param: Tensor,
-    /** The gradient tensor, or a function returning this step's (bias gradients are made per step). */
-    private readonly gradOf: Tensor | (() => Tensor),
+    private readonly grad: Tensor,
     private readonly opt: ResolvedOptimizer,
     /** Coupled L2 added to the gradient (0 for biases). */
     private readonly l2: number,
@@ -66,7 +65,7 @@ export class ParamState {
   /** One in-place update at 1-based `step` with rate `lr`. */
   step(lr: number, step: number): void {
     const o = this.opt;
-    const grad = typeof this.gradOf === 'function' ? this.gradOf() : this.gradOf;
+    const grad = this.grad;
     if (o.kind === 'sgd') {
       this.gpu.sgdStep(this.param, grad, this.m, { lr, momentum: o.momentum, nesterov: o.nesterov && o.momentum > 0, weightDecay: this.l2 });
     } else if (o.kind === 'adam') {

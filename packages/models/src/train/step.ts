@@ -1,5 +1,6 @@
 import type { Activation, Gpu, MlpLayer, Tensor } from '@gantry/gpu';
 import { DeviceNet } from '../core/device-net.js';
+import { FlatParams } from '../core/flat-params.js';
 import { layerActivation, layerDims, layerWidths, type NetworkSpec } from '../core/network.js';
 
 /** One step's uploaded batch: inputs, labels and (class weights) per-row weights. */
@@ -72,17 +73,14 @@ function fusedRelu(spec: NetworkSpec, l: number): boolean {
 }
 
 /**
- * Gradients, one per parameter: dW[i] [in, out] (allocated once, overwritten each step) and
- * db[i] [out] (made by each step's column sum; the next step disposes it, its update queued).
+ * Gradients, one per parameter, laid out as the parameters are (flat-params.ts): dW[i] [in, out]
+ * and db[i] [out], views of one buffer overwritten by each step, so that the optimizer reads
+ * them all in one dispatch.
  */
-export interface Grads {
-  dW: Tensor[];
-  db: (Tensor | undefined)[];
-}
+export type Grads = FlatParams;
 
 export function allocGrads(gpu: Gpu, spec: NetworkSpec): Grads {
-  const dims = layerDims(spec);
-  return { dW: dims.map(([i, o]) => gpu.empty([i, o])), db: dims.map(() => undefined) };
+  return new FlatParams(gpu, spec);
 }
 
 const DENSE_LOSS = { ce: 'softmaxCrossEntropy', bce: 'binaryCrossEntropy', mse: 'meanSquaredError', huber: 'huber' } as const;
@@ -132,11 +130,6 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   const { X, Y, SW } = ws.slots[slot];
   const layers = fusedLayers(net, ws, c);
   if (layers) {
-    const dims = layerWidths(spec);
-    for (let l = 0; l < L; l++) if (!g.db[l] || g.db[l]!.size !== dims[l + 1]) {
-      g.db[l]?.dispose();
-      g.db[l] = gpu.empty([dims[l + 1]]);
-    }
     // The fused kernel can add the batch's loss to a running sum itself (one dispatch less).
     const loss = addLossTo ?? gpu.empty([1]);
     gpu.denseGradients({
@@ -147,7 +140,7 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
       sampleWeights: SW,
       classWeights: c.classWeights,
       ...(spec.loss === 'huber' ? { huberDelta: spec.huberDelta ?? 1 } : {}),
-      out: { dW: g.dW, db: g.db as Tensor[], loss },
+      out: { dW: g.W, db: g.b, loss },
       accumulateLoss: !!addLossTo,
     });
     return loss;
@@ -186,15 +179,9 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
   // backward
   for (let l = L - 1; l >= 0; l--) {
     const input = l === 0 ? X : ws.A[l - 1];
-    gpu.matmul(input, ws.dZ[l], { transposeA: true, out: g.dW[l] });
+    gpu.matmul(input, ws.dZ[l], { transposeA: true, out: g.W[l] });
     // The column sum of dZ (one invocation per column, compensated): on lavapipe ~3x cheaper than ones·dZ.
-    // Reuse the bias-gradient tensor across steps (a new one only when the width changes).
-    let db = g.db[l];
-    if (db && db.size !== ws.dZ[l].shape[1]) {
-      db.dispose();
-      db = undefined;
-    }
-    g.db[l] = gpu.sum(ws.dZ[l], 0, db);
+    gpu.sum(ws.dZ[l], 0, g.b[l]);
     if (l > 0) {
       gpu.matmul(ws.dZ[l], net.W[l], { transposeB: true, out: ws.dA[l - 1] });
       gpu.activationGrad(layerActivation(spec, l - 1) as 'relu', ws.dA[l - 1], ws.Z[l - 1], ws.dZ[l - 1]);

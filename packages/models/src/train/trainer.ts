@@ -141,9 +141,13 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
 
   const net = new DeviceNet(gpu, spec, setup.init);
   const grads = allocGrads(gpu, spec);
-  const params: ParamState[] = [];
-  net.W.forEach((w, l) => params.push(new ParamState(gpu, w, grads.dW[l], o.optimizer, setup.l2, true)));
-  net.b.forEach((b, l) => params.push(new ParamState(gpu, b, () => grads.db[l]!, o.optimizer, 0, false)));
+  // One update of every parameter when weights and biases are treated alike (no L2, no decoupled
+  // decay); else one for the weights and one for the biases (flat-params.ts).
+  const P = net.params;
+  const params =
+    setup.l2 === 0 && (o.optimizer.kind !== 'adamw' || o.optimizer.weightDecay === 0)
+      ? [new ParamState(gpu, P.flat, grads.flat, o.optimizer, 0, false)]
+      : [new ParamState(gpu, P.weights, grads.weights, o.optimizer, setup.l2, true), new ParamState(gpu, P.biases, grads.biases, o.optimizer, 0, false)];
   const consts: LossConsts = {};
   const owned: Tensor[] = [];
   if (spec.loss === 'ce' && setup.classWeights) owned.push((consts.classWeights = gpu.tensor(setup.classWeights, [spec.outputs])));
@@ -284,7 +288,8 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   } finally {
     for (const ws of workspaces.values()) ws.dispose();
     for (const p of params) p.dispose();
-    for (const t of [...grads.dW, ...grads.db, ...acc, ...owned]) t?.dispose();
+    grads.dispose();
+    for (const t of [...acc, ...owned]) t.dispose();
     net.dispose();
   }
 }
@@ -397,11 +402,12 @@ export async function batchGradients(gpu: Gpu, spec: NetworkSpec, w: NetworkWeig
     const loss = forwardBackward(net, ws, g, consts);
     owned.push(loss);
     const l = (await loss.read())[0];
-    return { loss: l, dW: await Promise.all(g.dW.map((t) => t.read())), db: await Promise.all(g.db.map((t) => t!.read())) };
+    return { loss: l, dW: await Promise.all(g.W.map((t) => t.read())), db: await Promise.all(g.b.map((t) => t.read())) };
   } finally {
     ws.dispose();
     net.dispose();
-    for (const t of [...g.dW, ...g.db, ...owned]) t?.dispose();
+    g.dispose();
+    for (const t of owned) t.dispose();
   }
 }
 

@@ -13,6 +13,9 @@ export class CpuBackend implements Backend {
   alloc(size: number): F {
     return new Float32Array(size);
   }
+  view(s: unknown, offset: number, size: number): F {
+    return (s as F).subarray(offset, offset + size);
+  }
   free(): void {}
   write(s: unknown, data: F, offset: number): void {
     (s as F).set(data, offset);

@@ -17,8 +17,12 @@ import { DENSE_MAX_LAYERS, DENSE_MAX_WEIGHTS, DENSE_MAX_WIDTH, DENSE_SUM_WG, DEN
 /** A tensor's storage on this backend: a pooled buffer and the bytes the tensor uses of it. */
 export interface WebGpuStorage {
   buffer: GPUBuffer;
+  /** Where the tensor starts in the buffer (a multiple of 256 for views, else 0). */
+  offset: number;
   bytes: number;
   backend: WebGpuBackend;
+  /** A view into another tensor's buffer: freeing it releases nothing. */
+  view?: true;
 }
 
 export interface AdapterInfo {
@@ -188,12 +192,17 @@ export class WebGpuBackend implements Backend {
     }
     this.checkAlive();
     if (!this.pool.hasFree(bytes)) this.openScope();
-    return { buffer: this.pool.acquire(bytes), bytes, backend: this };
+    return { buffer: this.pool.acquire(bytes), offset: 0, bytes, backend: this };
+  }
+
+  view(storage: unknown, offset: number, size: number): WebGpuStorage {
+    const s = storage as WebGpuStorage;
+    return { buffer: s.buffer, offset: s.offset + offset * 4, bytes: size * 4, backend: s.backend, view: true };
   }
 
   free(storage: unknown): void {
     const s = storage as WebGpuStorage;
-    if (s.backend !== this || this.destroyed) return;
+    if (s.backend !== this || this.destroyed || s.view) return;
     // A pending dispatch may still use the buffer; the queue orders its reuse after it.
     this.pool.release(s.buffer);
   }
@@ -203,7 +212,7 @@ export class WebGpuBackend implements Backend {
     // queue.writeBuffer runs before any command not yet submitted: submit those first.
     if (this.encoder) this.flush();
     this.checkAlive();
-    this.device.queue.writeBuffer(s.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(s.buffer, s.offset + offset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
   async read(storage: unknown, size: number): Promise<Float32Array> {
@@ -213,7 +222,7 @@ export class WebGpuBackend implements Backend {
     if (!this.readPool.hasFree(bytes)) this.openScope();
     const staging = this.readPool.acquire(bytes);
     this.endPass();
-    this.enc().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.enc().copyBufferToBuffer(s.buffer, s.offset, staging, 0, bytes);
     this.batchCost += bytes;
     this.flush();
     try {
@@ -236,7 +245,8 @@ export class WebGpuBackend implements Backend {
   copy(src: unknown, dst: unknown, size: number): void {
     this.endPass();
     this.checkAlive();
-    this.enc().copyBufferToBuffer((src as WebGpuStorage).buffer, 0, (dst as WebGpuStorage).buffer, 0, size * 4);
+    const a = src as WebGpuStorage, b = dst as WebGpuStorage;
+    this.enc().copyBufferToBuffer(a.buffer, a.offset, b.buffer, b.offset, size * 4);
     this.batchCost += size * 8;
   }
 
@@ -665,6 +675,7 @@ export class WebGpuBackend implements Backend {
       this.batchCompiles = true;
     } else if (key.startsWith('custom:')) this.openScope();
     const cp = this.cache.get(key, code, entryPoint);
+    checkUsage(key, cp.signature, binds);
     const group = this.storageGroup(cp.storageLayout, cp.signature, binds);
     const uniform = cp.hasUniform ? this.uniformSlot(params ?? new ArrayBuffer(16)) : undefined;
     this.enc();
@@ -690,7 +701,7 @@ export class WebGpuBackend implements Backend {
   /** A binding of `n` elements of `s` from element `base` (base·4 must be 256-aligned when non-zero). */
   private slice(s: unknown, base: number, n: number): Binding {
     const st = s as WebGpuStorage;
-    return { buffer: st.buffer, offset: base * 4, size: Math.max(4, n * 4) };
+    return { buffer: st.buffer, offset: st.offset + base * 4, size: Math.max(4, n * 4) };
   }
 
   private chunked1d(size: number, fn: (base: number, n: number) => void): void {
@@ -719,6 +730,22 @@ export class WebGpuBackend implements Backend {
 
   private tooLarge(op: string, arg: string, r: number, c: number): GpuError {
     return new GpuError('BAD_ARGUMENT', `${arg} [${r}, ${c}] cannot be chunked under the binding limit of ${this.maxBindingBytes} bytes`, op);
+  }
+}
+
+/**
+ * WebGPU tracks usage per buffer, not per range: one dispatch may not read a buffer that it also
+ * writes, even where the ranges differ (views of one base). Say so by name before Dawn's
+ * validation error would, at submit, without the op.
+ */
+function checkUsage(key: string, signature: string, binds: Binding[]): void {
+  for (let i = 0; i < signature.length; i++) {
+    if (signature[i] !== 'w') continue;
+    for (let j = 0; j < signature.length; j++) {
+      if (signature[j] === 'r' && binds[j].buffer === binds[i].buffer) {
+        throw new GpuError('BAD_ARGUMENT', `${key.split(':')[0]} would read and write the same buffer in one dispatch (an input and an output are views of one tensor, or the same tensor); WebGPU forbids this: give the output its own tensor`, key.split(':')[0]);
+      }
+    }
   }
 }
 
