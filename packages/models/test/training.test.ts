@@ -195,6 +195,35 @@ describe('fit options', () => {
     expect(acc(await e.predict(gpu, val.x), val.y)).toBeCloseTo(best, 6);
   });
 
+  it('loss reads that complete while later steps run report the same losses, in order, and a NaN loss still fails the fit', async () => {
+    const data = blobs(400, 4, 3, 7);
+    // reports at every step (lossEvery 1: each report waits for its own step) and every 7th
+    // (the reads complete while later steps run) give the same losses at the same steps
+    const every = async (lossEvery: number) => {
+      const seen: Progress[] = [];
+      await new SoftmaxRegression().fit(gpu, data, { epochs: 2, batchSize: 20, lossEvery, learningRate: 0.05, seed: 4, onProgress: (p) => seen.push(p) });
+      return seen;
+    };
+    const one = await every(1);
+    const seven = await every(7);
+    const steps = seven.filter((p) => p.phase === 'step');
+    expect(steps.map((p) => p.step)).toEqual([7, 14, 21, 28, 35]);
+    for (const p of steps) expect(p.loss, `step ${p.step}`).toBe(one.find((q) => q.phase === 'step' && q.step === p.step)!.loss);
+    // progress arrives in order, the epoch report after its steps'
+    expect(seven.map((p) => `${p.phase}${p.step}`)).toEqual(['step7', 'step14', 'epoch20', 'step21', 'step28', 'step35', 'epoch40']);
+    // a NaN feature makes the loss NaN: the fit rejects with BAD_DATA, and nothing reports after it
+    const bad = { ...data, x: Float32Array.from(data.x as Float32Array) };
+    bad.x[4 * 150] = Number.NaN;
+    const late: Progress[] = [];
+    let settled = false;
+    const run = new SoftmaxRegression().fit(gpu, bad, { epochs: 1, batchSize: 20, lossEvery: 3, shuffle: false, onProgress: (p) => late.push(p) }).finally(() => (settled = true));
+    await expect(run).rejects.toMatchObject({ code: 'BAD_DATA', message: expect.stringMatching(/loss became NaN/) });
+    const reported = late.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled && late.length === reported).toBe(true);
+    expect(late.every((p) => Number.isFinite(p.loss))).toBe(true);
+  });
+
   it('learning-rate schedules follow their formulas', () => {
     const step = makeSchedule({ kind: 'step', stepSize: 10, gamma: 0.5 }, 1, 100);
     expect([step(0), step(9), step(10), step(25)]).toEqual([1, 1, 0.5, 0.25]);

@@ -32,7 +32,12 @@ export interface FitOptions {
   validation?: ArrayData;
   /** Stop when the validation metric stops improving (needs `validation`); `true` for the defaults. */
   earlyStopping?: EarlyStoppingOptions | boolean;
-  /** Read the loss from the device every this many steps (default 50), and report it. */
+  /**
+   * Read the loss from the device every this many steps (default 50), and report it. The read
+   * does not stall training: it completes while the next steps are loaded and queued (so a
+   * report, and a non-finite loss's error, arrive up to `lossEvery` steps late). The host runs
+   * at most two periods, and at most 2 × 64 steps, ahead of the device.
+   */
   lossEvery?: number;
   /** Called every `lossEvery` steps (phase 'step') and after every epoch (phase 'epoch'). */
   onProgress?: (p: Progress) => void;
@@ -91,6 +96,8 @@ export interface TrainSetup {
   featureNames?: string[];
 }
 
+/** Steps between reads that bound the host's run-ahead when lossEvery is larger. */
+const MAX_AHEAD = 64;
 const DEFAULTS = { epochs: 10, batchSize: 256, learningRate: 0.01, seed: 0, lossEvery: 50, stepsPerSubmit: 8 };
 
 /** Resolved numeric options (validated once, before any device work). */
@@ -188,6 +195,12 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   let epoch = 0;
   let epochSteps = 0;
   let rows = 0;
+  let lossRead: Promise<void> | undefined;
+  const settleLossRead = async (): Promise<void> => {
+    const r = lossRead;
+    lossRead = undefined;
+    await r;
+  };
   const runGroup = async (): Promise<void> => {
     for (const { ws, slot, n } of group) {
       const loss = forwardBackward(net, ws, grads, consts, slot, acc[cur]);
@@ -202,10 +215,21 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
       epochSteps++;
       rows += n;
       for (const p of params) p.step(lr, step);
-      if (step % o.lossEvery === 0) {
-        const l = (await acc[cur].read())[0] / epochSteps;
-        checkFinite(l, step);
-        options.onProgress?.({ phase: 'step', epoch, epochs: o.epochs, step, loss: l, lr, rows, elapsedMs: performance.now() - t0 });
+      const report = step % o.lossEvery === 0;
+      if (report || step % MAX_AHEAD === 0) {
+        // The previous read has had a period of device work to complete: await it (it bounds
+        // how far the host runs ahead, and so the uploads held), then start this one without
+        // waiting for it.
+        await settleLossRead();
+        const at = { epoch, step, lr, rows, steps: epochSteps };
+        const read = acc[cur].read().then((v) => {
+          const l = v[0] / at.steps;
+          checkFinite(l, at.step);
+          if (report) options.onProgress?.({ phase: 'step', epoch: at.epoch, epochs: o.epochs, step: at.step, loss: l, lr: at.lr, rows: at.rows, elapsedMs: performance.now() - t0 });
+        });
+        // settled by settleLossRead (an error is rethrown there, not left unhandled)
+        read.catch(() => undefined);
+        lossRead = read;
       }
     }
     group.length = 0;
@@ -238,6 +262,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
         if (group.length === o.stepsPerSubmit || (step + group.length) % o.lossEvery === 0) await runGroup();
       }
       await runGroup();
+      await settleLossRead();
       if (epochSteps === 0) throw new ModelError('BAD_DATA', `epoch ${epoch} yielded no rows (a stream must be iterable once per epoch: pass a DataLoader with epochs 1, or a function returning a fresh iterable)`);
       rowsPerEpoch = rows;
       trainLoss = (await acc[cur].read())[0] / epochSteps;
@@ -286,6 +311,8 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
     };
     return { weights, result };
   } finally {
+    // no progress report after fit has returned or thrown
+    await lossRead?.catch(() => undefined);
     for (const ws of workspaces.values()) ws.dispose();
     for (const p of params) p.dispose();
     grads.dispose();
