@@ -21,8 +21,8 @@ export interface MLPOptions {
 
 /**
  * A multilayer perceptron: dense layers with a hidden activation, and a softmax
- * (classification) or linear (regression) head. Weights start from a seeded Glorot / He
- * uniform init.
+ * (classification) or linear (regression) head. Weights and biases start from a seeded
+ * uniform init in ±1/√fan_in, PyTorch's nn.Linear default.
  *
  * @example
  * const model = new MLP({ hidden: [64], activation: 'relu' });
