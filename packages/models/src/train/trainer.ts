@@ -136,6 +136,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   if (!stream) {
     const d = normaliseArrays(data as ArrayData);
     if (d.cols !== cols) throw new ModelError('SHAPE_MISMATCH', `data has ${d.cols} columns but the model takes ${cols}`);
+    checkFeatures(d.x, d.x.length / cols, cols, 0, setup.featureNames, 'data.x');
     data = { x: d.x, y: d.y, rows: d.rows, cols: d.cols };
     stepsPerEpoch ??= Math.ceil(d.rows / Math.min(o.batchSize ?? DEFAULTS.batchSize, d.rows));
   }
@@ -242,7 +243,11 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
       if (epoch > 0) gpu.write(acc[cur], [0]);
       for await (const b of epochBatches(data, cols, { batchSize: stream ? o.batchSize : (o.batchSize ?? DEFAULTS.batchSize), shuffle: o.shuffle, seed: o.seed, epoch })) {
         checkLabels(spec, b.y, step + group.length, 'y');
-        if (epoch === 0) hashBatch(hash, b.x, b.y, b.n, cols);
+        if (epoch === 0) {
+          // in-memory data was checked whole before the first epoch
+          if (stream) checkFeatures(b.x, b.n, cols, hash.rows, setup.featureNames, 'the stream');
+          hashBatch(hash, b.x, b.y, b.n, cols);
+        }
         if (group.length && group[0].ws.n !== b.n) await runGroup();
         const ws = wsFor(b.n);
         const slot = group.length;
@@ -332,6 +337,20 @@ function hashBatch(hash: { rows: number; colSums: Float64Array; labelSum: number
   }
   hash.labelSum = ls;
   hash.rows += n;
+}
+
+/**
+ * Refuses a NaN or infinite feature, as scikit-learn does. On the device, relu's max(NaN, 0) is
+ * 0 in WGSL, so a NaN would not show in the loss: it would silently turn its column's weights
+ * into NaN and the layer off. `firstRow` numbers the rows of `where` (its position in the stream).
+ */
+function checkFeatures(x: Float32Array, n: number, cols: number, firstRow: number, names: string[] | undefined, where: string): void {
+  for (let k = 0; k < n * cols; k++) {
+    // v − v is NaN exactly for NaN and ±Infinity
+    if (x[k] - x[k] === 0) continue;
+    const c = k % cols;
+    throw new ModelError('BAD_DATA', `${where} has ${x[k]} at row ${firstRow + Math.floor(k / cols)}, column ${c}${names?.[c] ? ` ('${names[c]}')` : ''}: impute or drop non-finite values (a FeaturePipeline's impute step does)`);
+  }
 }
 
 function round9(v: number): number {
