@@ -78,6 +78,13 @@ struct P { k: f32, a: f32, b: f32, c: f32 }
 @compute @workgroup_size(4) fn main(@builtin(global_invocation_id) g: vec3<u32>) { y[g.x] = x[g.x] * p.k; }`;
     gpu.dispatch({ key: 'scale-test', code, workgroups: [1], params: new Float32Array([3, 0, 0, 0]).buffer }, [x], [y]);
     expect(Array.from(await y.read())).toEqual([3, 6, 9, 12]);
+    // a kernel with no uniform block (no params) runs too
+    const plain = `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(4) fn main(@builtin(global_invocation_id) g: vec3<u32>) { y[g.x] = x[g.x] + 1.0; }`;
+    gpu.dispatch({ key: 'plus-one-test', code: plain, workgroups: [1] }, [x], [y]);
+    expect(Array.from(await y.read())).toEqual([2, 3, 4, 5]);
     const cpu = await createGpu({ backend: 'cpu' });
     await rejectsWith(() => gpu.dispatch({ key: 'scale-test', code, workgroups: [1] }, [x], []), 'BAD_ARGUMENT', /declares 2 storage bindings, got 1 inputs and 0 outputs/);
     await rejectsWith(() => cpu.dispatch({ key: 'k', code, workgroups: [1] }, [], []), 'BAD_ARGUMENT', /custom kernels need the webgpu backend/);

@@ -55,7 +55,8 @@ export class PipelineCache {
       const signature = Array.from(access, (a) => (a === 'read_write' ? 'w' : 'r')).join('');
       const storageLayout = this.storageLayout(signature);
       const module = this.device.createShaderModule({ code: relocated.code, label: key });
-      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [storageLayout, this.uniformLayout] });
+      // group 1 only where the kernel has a uniform block: a layout with it needs it bound
+      const layout = this.device.createPipelineLayout({ bindGroupLayouts: relocated.hasUniform ? [storageLayout, this.uniformLayout] : [storageLayout] });
       const pipeline = this.device.createComputePipeline({ layout, compute: { module, entryPoint }, label: key });
       p = { pipeline, storageLayout, signature, hasUniform: relocated.hasUniform };
       this.compileMs += performance.now() - t0;
