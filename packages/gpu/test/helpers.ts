@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { createGpu, type Gpu, type Shape, type Tensor } from '@gantry/gpu';
+import { createGpu, GpuError, type Gpu, type Shape, type Tensor } from '@gantry/gpu';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp/gantry-xdg';
 
@@ -69,4 +69,15 @@ export function withGpus(set: (gpu: Gpu, cpu: Gpu) => void): void {
     gpu?.destroy();
     cpu?.destroy();
   });
+}
+
+/** The GpuError code `f` throws synchronously, or 'no error'. */
+export function errorCode(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof GpuError)) throw e;
+    return e.code;
+  }
+  return 'no error';
 }

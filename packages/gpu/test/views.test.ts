@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GpuError, VIEW_ALIGN, viewLayout, type Gpu } from '@gantry/gpu';
-import { randn, rng, SEED, withGpus } from './helpers.js';
+import { errorCode, randn, rng, SEED, withGpus } from './helpers.js';
 
 // Views (gpu.view): tensors over a range of another tensor's memory. The oracle for every op is
 // the same op on separate tensors holding the same values.
@@ -127,18 +127,9 @@ describe('gpu.view', () => {
   it('refuses misaligned or out-of-range views and a disposed base; disposing a view frees nothing', async () => {
     for (const x of both()) {
       const base = x.tensor(Float32Array.from({ length: 200 }, (_, i) => i));
-      const code = (f: () => unknown) => {
-        try {
-          f();
-        } catch (e) {
-          expect(e).toBeInstanceOf(GpuError);
-          return (e as GpuError).code;
-        }
-        return 'none';
-      };
-      expect(code(() => x.view(base, 10, [4]))).toBe('BAD_ARGUMENT');
-      expect(code(() => x.view(base, -64, [4]))).toBe('BAD_ARGUMENT');
-      expect(code(() => x.view(base, 128, [73]))).toBe('SHAPE_MISMATCH');
+      expect(errorCode(() => x.view(base, 10, [4]))).toBe('BAD_ARGUMENT');
+      expect(errorCode(() => x.view(base, -64, [4]))).toBe('BAD_ARGUMENT');
+      expect(errorCode(() => x.view(base, 128, [73]))).toBe('SHAPE_MISMATCH');
       const before = x.memory().tensors;
       const v = x.view(base, 128, [72]);
       expect(x.memory().tensors).toBe(before + 1);
@@ -148,8 +139,8 @@ describe('gpu.view', () => {
       const w = x.view(base, 64, [2]);
       base.dispose();
       expect(w.isDisposed).toBe(true);
-      expect(code(() => x.add(w, w))).toBe('DISPOSED');
-      expect(code(() => x.view(base, 0, [1]))).toBe('DISPOSED');
+      expect(errorCode(() => x.add(w, w))).toBe('DISPOSED');
+      expect(errorCode(() => x.view(base, 0, [1]))).toBe('DISPOSED');
       // views made in a scope are disposed by it; their base is not
       const keep = x.zeros([64]);
       x.scope(() => x.view(keep, 0, [8]) && undefined);
