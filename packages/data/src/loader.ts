@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatch, tableFromIPC, tableToIPC, Table, type DataType, type Vector } from 'apache-arrow';
 import { Batch } from './batch.js';
 import { DataError, deserializeError } from './errors.js';
+import { BufferRecycler } from './recycle.js';
 import { Pipeline, type PipelinePlan } from './pipeline.js';
 import { columnKind } from './schema.js';
 import { createCredits, CreditReader } from './credits.js';
@@ -218,7 +219,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     async function* gen(): AsyncGenerator<Batch> {
       const { plan } = await self.resolve();
       const transform = await self.loadTransform();
-      const p = new Pipeline(self.source, plan, stats);
+      const p = new Pipeline(self.source, plan, stats, self.recycler);
       self.currentKernel = p.kernelKind;
       try {
         for await (const ev of p.run()) {
@@ -307,6 +308,21 @@ export class DataLoader implements AsyncIterable<Batch> {
 
   private pool?: WorkerPool;
   private iterating = false;
+
+  private readonly recycler = new BufferRecycler();
+
+  /**
+   * Hands a batch's arrays back for the loader to fill again, instead of allocating new ones: for
+   * a consumer that is done with `b.x` and `b.y` when it takes the next batch (a training loop
+   * that uploads each batch at once). The caller must not read them afterwards: a later batch
+   * overwrites them. Batches from workers are not refilled (their arrays come from the worker
+   * threads); recycling them is allowed and does nothing.
+   */
+  recycle(b: { x: Float32Array; y?: Float32Array }): void {
+    if ((this.options.workers ?? 0) > 0) return;
+    this.recycler.give(b.x);
+    this.recycler.give(b.y);
+  }
 
   /** Ends the persistent workers (`persistentWorkers`); a later iteration starts new ones. */
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { vectorFromArray, type DataType, type RecordBatch, type Vector } from 'a
 import { Batch } from './batch.js';
 import { DataError } from './errors.js';
 import { createKernels, layoutFor, type Kernels } from './kernel.js';
+import type { BufferRecycler } from './recycle.js';
 import { Rng, mixSeed } from './rng.js';
 import { toF32 } from './schema.js';
 import { ScanStats, type Shard, type Source } from './source.js';
@@ -47,7 +48,13 @@ export class Pipeline {
   private readonly d: number;
   private readonly reg: { ct: number; stage: number; rng: number; idx: number; outX: number; outY: number; buf: number };
 
-  constructor(private readonly source: Source, private readonly plan: PipelinePlan, private readonly stats: ScanStats) {
+  constructor(
+    private readonly source: Source,
+    private readonly plan: PipelinePlan,
+    private readonly stats: ScanStats,
+    /** Arrays handed back by the consumer, filled again instead of allocating (DataLoader.recycle). */
+    private readonly recycler?: BufferRecycler,
+  ) {
     const hasLabel = plan.label !== undefined;
     this.d = plan.features.length;
     const L = layoutFor(this.d, hasLabel);
@@ -101,14 +108,21 @@ export class Pipeline {
     let outPieces: Vector[][] = plan.passthrough.map(() => []);
     const jsRng = new Rng(0);
 
+    const recycler = this.recycler;
+    const copyOut = (f32: Float32Array, start: number, len: number): Float32Array => {
+      const a = recycler?.take(len);
+      if (!a) return f32.slice(start, start + len);
+      a.set(f32.subarray(start, start + len));
+      return a;
+    };
     let filled = 0;
     let outRows = 0;
     let index = 0;
     const self = this;
     function cut(): Batch {
       const f32 = K.f32();
-      const x = f32.slice(reg.outX / 4, reg.outX / 4 + outRows * d);
-      const y = hasLabel ? f32.slice(reg.outY / 4, reg.outY / 4 + outRows) : new Float32Array(0);
+      const x = copyOut(f32, reg.outX / 4, outRows * d);
+      const y = hasLabel ? copyOut(f32, reg.outY / 4, outRows) : new Float32Array(0);
       const columns: Record<string, Vector> = {};
       for (let c = 0; c < npass; c++) {
         if (B > 0) columns[plan.passthrough[c]] = vectorFromArray(outVals[c] as never[], plan.passthroughTypes[c]);

@@ -229,6 +229,29 @@ describe('prefetch, transforms, backpressure', () => {
     expect(p4).toEqual(p0);
   });
 
+  it('recycled batches are refilled: the same batches, in fewer new arrays', async () => {
+    const src = () => synthetic.classification({ rows: 20_000, features: 5, seed: 4, batchRows: 3000 });
+    const o = { label: 'label', batchSize: 256, shuffle: true, shuffleBuffer: 2000, seed: 9, prefetch: 2 };
+    // the oracle: every batch copied out, nothing recycled
+    const plain: number[][] = [];
+    for await (const b of new DataLoader(src(), o)) plain.push([...b.x, ...b.y]);
+    const loader = new DataLoader(src(), o);
+    const seen: number[][] = [];
+    const arrays = new Set<ArrayBufferLike>();
+    for await (const b of loader) {
+      seen.push([...b.x, ...b.y]);
+      arrays.add(b.x.buffer);
+      loader.recycle(b);
+    }
+    expect(seen).toEqual(plain);
+    // prefetch 2 keeps a few batches in flight; the rest reuse recycled arrays
+    expect(arrays.size).toBeLessThanOrEqual(6);
+    expect(plain.length).toBeGreaterThan(70);
+    // views into larger buffers and worker batches are not taken
+    const w = new DataLoader(src(), { ...o, workers: 1 });
+    for await (const b of w) w.recycle(b);
+  });
+
   it('reads ahead by about prefetch batches, not the whole source', async () => {
     let produced = 0;
     const src = synthetic.regression({ rows: 1_000_000, features: 4, seed: 1, batchRows: 1000 });

@@ -12,6 +12,11 @@ export interface ArrayData {
   featureNames?: string[];
 }
 
+/** A stream that takes its batches back for reuse once the consumer is done with them. */
+interface Recycling {
+  recycle?(b: BatchLike): void;
+}
+
 /** A batch as @gantry/data's DataLoader yields it (and anything shaped like it). */
 export interface BatchLike {
   x: Float32Array;
@@ -128,6 +133,9 @@ export async function* epochBatches(
     return;
   }
   const src = typeof data === 'function' ? data() : data;
+  // A loader that takes batches back (DataLoader.recycle) refills their arrays: each batch is
+  // handed back once the consumer asks for the next, by when fit has uploaded it.
+  const recycle = typeof (src as Recycling).recycle === 'function' ? (b: BatchLike) => (src as Recycling).recycle!(b) : undefined;
   const bs = o.batchSize;
   let xb: Float32Array | undefined;
   let yb: Float32Array | undefined;
@@ -141,6 +149,7 @@ export async function* epochBatches(
     if (b.n === 0) continue;
     if (!bs || (fill === 0 && b.n === bs)) {
       yield { x: b.x, y: b.y, n: b.n };
+      recycle?.(b);
       continue;
     }
     xb ??= new Float32Array(bs * cols);
@@ -157,6 +166,7 @@ export async function* epochBatches(
         fill = 0;
       }
     }
+    recycle?.(b);
   }
   if (fill > 0 && xb && yb) yield { x: xb.subarray(0, fill * cols), y: yb.subarray(0, fill), n: fill };
 }
