@@ -225,18 +225,17 @@ export class WebGpuBackend implements Backend {
     this.enc().copyBufferToBuffer(s.buffer, s.offset, staging, 0, bytes);
     this.batchCost += bytes;
     this.flush();
-    const ticket = this.waiter.ticket();
     try {
-      await this.waiter.beforeMap(ticket);
+      await this.waiter.beforeMap();
       await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-      this.waiter.done(ticket);
+      this.waiter.done();
       const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
       this.readPool.release(staging);
       await this.checkErrors();
       return out;
     } catch (e) {
-      this.waiter.done(ticket);
+      this.waiter.done();
       if (e instanceof GpuError) throw e;
       if (this.lost) throw new GpuError('DEVICE_LOST', `the device was lost while reading back (${this.lost.reason}: ${this.lost.message})`, 'read');
       throw new GpuError('VALIDATION', `readback failed: ${(e as Error).message}`, 'read');
@@ -517,12 +516,11 @@ export class WebGpuBackend implements Backend {
   async sync(): Promise<void> {
     this.flush();
     if (!this.lost) {
-      const ticket = this.waiter.ticket();
-      await this.waiter.beforeMap(ticket);
+      await this.waiter.beforeMap();
       try {
         await this.device.queue.onSubmittedWorkDone();
       } finally {
-        this.waiter.done(ticket);
+        this.waiter.done();
       }
     }
     await this.checkErrors();
