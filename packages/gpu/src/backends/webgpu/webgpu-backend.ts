@@ -11,7 +11,7 @@ import { binaryCrossEntropyKernel, meanSquaredErrorKernel, softmaxCrossEntropyKe
 import { DEFAULT_GENERAL_TILE, SKINNY_MAX_N, matmulGrid, matmulKernel, matmulKey, tileRows, tileSupports, type MatmulTile } from './kernels/matmul.js';
 import { Waiter } from './waiter.js';
 import { MLP_MAX_LAYERS, MLP_MAX_WIDTH, mlpKernel, mlpKey } from './kernels/mlp.js';
-import { DENSE_MAX_LAYERS, DENSE_MAX_WEIGHTS, DENSE_MAX_WIDTH, DENSE_SUM_WG, DENSE_TARGET_GROUPS, denseGradKernel, denseGradKey, denseGradSumKernel, denseGradSumKey, denseLayout } from './kernels/dense-grad.js';
+import { DENSE_MAX_LAYERS, DENSE_MAX_WEIGHTS, DENSE_MAX_WIDTH, DENSE_SOFTWARE_GROUPS, DENSE_SUM_WG, DENSE_TARGET_GROUPS, denseGradKernel, denseGradKey, denseGradSumKernel, denseGradSumKey, denseLayout } from './kernels/dense-grad.js';
 
 
 /** A tensor's storage on this backend: a pooled buffer and the bytes the tensor uses of it. */
@@ -438,9 +438,21 @@ export class WebGpuBackend implements Backend {
     return undefined;
   }
 
-  /** Rows per workgroup of the fused kernel: a multiple of the subgroup size, about DENSE_TARGET_GROUPS workgroups. */
+  /**
+   * Workgroups kernel A aims for: fewer on a software adapter, where each workgroup's cost of
+   * loading every weight and writing a set of partials is paid on the CPU cores that also run
+   * the rows. 32→64→2, batch 1024, lavapipe on 2 cores, in-memory fit, s per 1M rows: 16 groups
+   * 1.30, 8 1.15, 4 1.07, 2 1.08 (bench/NOTES.md, models). A constant, not a function of the
+   * core count: the partials' summation order, and so the last bits of the weights, must not
+   * depend on the machine.
+   */
+  private get denseGroups(): number {
+    return this.info.isSoftware ? DENSE_SOFTWARE_GROUPS : DENSE_TARGET_GROUPS;
+  }
+
+  /** Rows per workgroup of the fused kernel: a multiple of the subgroup size, about denseGroups workgroups. */
   private denseRows(n: number, sg: number): number {
-    return sg * Math.ceil(n / (sg * DENSE_TARGET_GROUPS));
+    return sg * Math.ceil(n / (sg * this.denseGroups));
   }
 
   /** Kernel A (forward, loss, backward, per-workgroup partials), then kernel B (their sum), into the current batch. */

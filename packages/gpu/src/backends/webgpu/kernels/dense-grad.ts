@@ -35,6 +35,8 @@ export const DENSE_MAX_WEIGHTS = 8192;
 export const DENSE_MAX_LAYERS = 3;
 /** Workgroups kernel A aims for: enough for every core, few enough that kernel B stays small. */
 export const DENSE_TARGET_GROUPS = 16;
+/** The same on a software adapter (lavapipe): its cores also pay each workgroup's fixed costs. */
+export const DENSE_SOFTWARE_GROUPS = 4;
 
 export interface DenseShape {
   dims: number[];
