@@ -75,6 +75,8 @@ export interface DenseGradBuffers {
   dW: unknown[];
   db: unknown[];
   loss: unknown;
+  /** An Adam step applied with the gradients: W_l and b_l live in `params` at these offsets, as do m and v. */
+  adam?: { params: unknown; m: unknown; v: unknown; offsetsW: number[]; offsetsB: number[]; p: AdamParams };
 }
 
 /** A user-supplied WGSL kernel, run by `gpu.dispatch` on the webgpu backend. */
@@ -123,6 +125,7 @@ export interface Backend {
   mlpForward?(x: unknown, layers: Array<[unknown, unknown]>, out: unknown, m: number, dims: number[], acts: Activation[]): void;
   /** Why this backend cannot run denseGradients for these parameters (undefined: it can). */
   denseGradientsUnsupported?(p: DenseGradParams, sampleWeights: boolean, classWeights: boolean): string | undefined;
+  /** Fills dW, db and loss; then, with `buf.adam`, updates the layers' parameters in place. */
   denseGradients?(buf: DenseGradBuffers, p: DenseGradParams): void;
   /** Submits queued work. */
   flush(): void;

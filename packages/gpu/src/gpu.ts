@@ -221,7 +221,7 @@ export class Gpu {
     }
     const n = numel(s);
     if (offset + n > base.size) throw new GpuError('SHAPE_MISMATCH', `a view of ${fmtShape(s)} at offset ${offset} does not fit in ${base}`, 'view');
-    const t = new Tensor(this, s, this._backend.view(base.storage, offset, n), base);
+    const t = new Tensor(this, s, this._backend.view(base.storage, offset, n), base, offset);
     this.live.add(t);
     this.scopes[this.scopes.length - 1]?.add(t);
     return t;

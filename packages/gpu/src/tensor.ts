@@ -18,6 +18,8 @@ export class Tensor {
     storage: unknown,
     /** The tensor whose memory this one views (`gpu.view`); it lives only as long as that one. */
     readonly base?: Tensor,
+    /** Where a view starts in `base`, in elements. */
+    readonly offset = 0,
   ) {
     this.storage = storage;
     this.size = numel(shape);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type DenseLoss, type Gpu, type MlpLayer, type Tensor } from '@gantry/gpu';
+import { ACTIVATIONS, viewLayout, type DenseLoss, type Gpu, type MlpLayer, type Tensor } from '@gantry/gpu';
 import { errorCode, poison, randn, relErr, rng, SEED, withGpus } from './helpers.js';
 
 // The fused forward + backward of a dense network (webgpu) against the f64 CPU reference, and the
@@ -92,6 +92,59 @@ describe('denseGradients', () => {
         dn[i] -= h;
         const fd = ((await lossAt(up)) - (await lossAt(dn))) / (2 * h);
         expect(Math.abs(fd - g[1][i]), `${act} dW0[${i}] fd ${fd} vs ${g[1][i]}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(fd)));
+      }
+    }
+  });
+
+  it('with adam, updates parameters kept in one buffer as adamStep on each tensor does (kernel B, or after it past the binding limit)', async () => {
+    const shapes: [Case, string[]][] = [
+      [{ n: 40, dims: [3, 2], loss: 'softmaxCrossEntropy' }, []],
+      [{ n: 131, dims: [7, 17, 4], loss: 'softmaxCrossEntropy', classWeights: true }, ['tanh']],
+      // 3 layers: 11 bindings with Adam, past lavapipe's 10, so the step runs after kernel B
+      [{ n: 200, dims: [9, 31, 11, 1], loss: 'meanSquaredError' }, ['relu', 'relu']],
+    ];
+    for (const [c, acts] of shapes) {
+      for (const x of [gpu, cpu]) {
+        const base = inputs(x, c, SEED + 7, acts);
+        const L = base.layers.length;
+        const sizes = [...base.layers.map((l) => l.weight.size), ...base.layers.map((l) => l.bias.size)];
+        const { offsets, size } = viewLayout(sizes);
+        const params = x.zeros([size]);
+        const m = x.zeros([size]);
+        const v = x.zeros([size]);
+        const layers = base.layers.map((l, i) => ({ ...l, weight: x.view(params, offsets[i], l.weight.shape), bias: x.view(params, offsets[L + i], l.bias.shape) }));
+        layers.forEach((l, i) => {
+          x.copy(base.layers[i].weight, l.weight);
+          x.copy(base.layers[i].bias, l.bias);
+        });
+        // the oracle: separate tensors, gradients, then adamStep on each
+        const sep = base.layers.map((l) => ({ w: x.tensor(new Float32Array(l.weight.size), l.weight.shape), b: x.tensor(new Float32Array(l.bias.size), l.bias.shape), mw: x.zeros(l.weight.shape), vw: x.zeros(l.weight.shape), mb: x.zeros([l.bias.size]), vb: x.zeros([l.bias.size]) }));
+        sep.forEach((t, i) => {
+          x.copy(base.layers[i].weight, t.w);
+          x.copy(base.layers[i].bias, t.b);
+        });
+        for (let step = 1; step <= 3; step++) {
+          const o = { lr: 0.01, step, beta1: 0.8 };
+          const g = x.denseGradients({ ...base, layers: base.layers.map((l, i) => ({ ...l, weight: sep[i].w, bias: sep[i].b })) });
+          sep.forEach((t, i) => {
+            x.adamStep(t.w, g.dW[i], t.mw, t.vw, o);
+            x.adamStep(t.b, g.db[i], t.mb, t.vb, o);
+          });
+          x.denseGradients({ ...base, layers, adam: { params, m, v, ...o } });
+        }
+        for (let i = 0; i < L; i++) {
+          const tag = `seed=${SEED} ${x.backend} dims=${c.dims} layer ${i}`;
+          expect(relErr(await layers[i].weight.read(), await sep[i].w.read()), `${tag} W`).toBeLessThanOrEqual(1e-6);
+          expect(relErr(await layers[i].bias.read(), await sep[i].b.read()), `${tag} b`).toBeLessThanOrEqual(1e-6);
+        }
+        // the moments sit at the parameters' offsets; the padding between tensors stays zero
+        expect(relErr((await m.read()).subarray(offsets[0], offsets[0] + sizes[0]), await sep[0].mw.read())).toBeLessThanOrEqual(1e-6);
+        const all = await params.read();
+        expect(all.subarray(offsets[0] + sizes[0], offsets[1]).every((q) => q === 0)).toBe(true);
+        // refused: a layer that is not a view of params, moments of another size
+        expect(errorCode(() => x.denseGradients({ ...base, layers: base.layers, adam: { params, m, v, lr: 0.1, step: 1 } }))).toBe('BAD_ARGUMENT');
+        expect(errorCode(() => x.denseGradients({ ...base, layers, adam: { params, m: x.zeros([size + 1]), v, lr: 0.1, step: 1 } }))).toBe('SHAPE_MISMATCH');
+        expect(errorCode(() => x.denseGradients({ ...base, layers, adam: { params, m, v, lr: 0.1, step: 0 } }))).toBe('BAD_ARGUMENT');
       }
     }
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gpu } from '@gantry/gpu';
 import { LinearRegression, LogisticRegression, MLP, SoftmaxRegression, type Model } from '../src/index.js';
-import { setFusedGradients } from '../src/train/step.js';
+import { setFusedAdam, setFusedGradients } from '../src/train/step.js';
 import { blobs, maxAbsDiff, separable, withGpus } from './helpers.js';
 
 // On webgpu a training step's forward and backward run as the fused gpu.denseGradients where the
@@ -10,7 +10,10 @@ let gpu: Gpu;
 withGpus((_cpu, g) => {
   gpu = g;
 });
-afterEach(() => setFusedGradients('auto'));
+afterEach(() => {
+  setFusedGradients('auto');
+  setFusedAdam('auto');
+});
 
 async function train(make: () => Model, data: { x: Float32Array; y: Float32Array; cols: number }, mode: 'auto' | 'off', extra: object = {}) {
   setFusedGradients(mode);
@@ -29,6 +32,23 @@ describe('fused training steps (webgpu)', () => {
     ['MLP relu', () => new MLP({ hidden: [16], activation: 'relu' }), blobs(300, 5, 3, 15)],
     ['MLP tanh, two hidden layers, regression', () => new MLP({ hidden: [9, 7], activation: 'tanh', task: 'regression' }), separable(300, 5, 16)],
   ];
+  it('the Adam step inside the fused kernel: the same weights as its own adamStep, one dispatch less a step', async () => {
+    for (const [make, data] of [
+      [() => new MLP({ hidden: [16], activation: 'relu' }), blobs(300, 5, 3, 17)],
+      [() => new LogisticRegression({ l2: 0 }), separable(300, 6, 18)],
+    ] as const) {
+      setFusedAdam('auto');
+      const a = await train(make, data, 'auto', { optimizer: 'adam' });
+      setFusedAdam('off');
+      const b = await train(make, data, 'auto', { optimizer: 'adam' });
+      // 300 rows in batches of 64: 5 steps an epoch, 3 epochs
+      expect(b.dispatches - a.dispatches).toBe(15);
+      expect(maxAbsDiff(Float32Array.from(a.loss), Float32Array.from(b.loss))).toBeLessThan(1e-6);
+      a.w.weights.forEach((w, l) => expect(maxAbsDiff(w, b.w.weights[l]), `layer ${l} weight`).toBeLessThan(1e-6));
+      a.w.biases.forEach((v, l) => expect(maxAbsDiff(v, b.w.biases[l]), `layer ${l} bias`).toBeLessThan(1e-6));
+    }
+  });
+
   for (const [name, make, data, extra] of cases) {
     it(`${name}: the same weights and losses as the per-layer path`, async () => {
       const a = await train(make, data, 'auto', extra);

@@ -1,9 +1,10 @@
-import { ACTIVATIONS, DENSE_LOSSES, type DenseGradParams, type DenseLoss } from '../backend.js';
+import { ACTIVATIONS, DENSE_LOSSES, type DenseGradBuffers, type DenseGradParams, type DenseLoss } from '../backend.js';
 import { GpuError } from '../errors.js';
 import type { Gpu } from '../gpu.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { MlpLayer } from './mlp.js';
+import { adamParams, type AdamOptions } from './optimizer.js';
 import { finiteNumber, live, oneOf } from './validate.js';
 
 /** The gradients of one batch: dW_l [in, out], db_l [out] and the loss [1]. */
@@ -31,6 +32,14 @@ export interface DenseGradientsOptions {
   out?: DenseGradientsOutput;
   /** Add this batch's loss to `out.loss` instead of overwriting it (a running sum on the device). */
   accumulateLoss?: boolean;
+  /**
+   * Then apply an Adam step (adamStep's semantics) to every layer's weight and bias with these
+   * gradients; on webgpu inside the dispatch that sums them, so an optimizer step costs no
+   * dispatch of its own. Every weight and bias must be a view of `params` (gpu.view), and `m`
+   * and `v`, the size of `params`, hold their moments at the same offsets. The gradients are
+   * still written to `out`.
+   */
+  adam?: AdamOptions & { params: Tensor; m: Tensor; v: Tensor };
 }
 
 /** What `denseGradientsSupport` asks about: the shape of a call, no tensors. */
@@ -94,6 +103,7 @@ export function denseGradients(gpu: Gpu, o: DenseGradientsOptions): DenseGradien
   const why = be.denseGradients ? be.denseGradientsUnsupported?.(p, !!sampleWeights, !!classWeights) : `the '${gpu.backend}' backend has no fused kernel`;
   if (why !== undefined || !be.denseGradients) throw new GpuError('UNSUPPORTED', `not fused for ${why ?? 'this backend'}; check gpu.denseGradientsSupport() and fall back to per-layer ops`, op);
   if (o.accumulateLoss && !o.out) throw new GpuError('BAD_ARGUMENT', 'accumulateLoss needs out.loss to add to', op);
+  const adam = o.adam ? adamBuffers(gpu, op, o.adam, layers) : undefined;
   const out = o.out ?? { dW: layers.map((l) => gpu.empty(l.weight.shape)), db: layers.map((l) => gpu.empty([l.bias.size])), loss: gpu.empty([1]) };
   checkOutputs(gpu, op, out, dims);
   be.denseGradients(
@@ -106,10 +116,40 @@ export function denseGradients(gpu: Gpu, o: DenseGradientsOptions): DenseGradien
       dW: out.dW.map((t) => t.storage),
       db: out.db.map((t) => t.storage),
       loss: out.loss.storage,
+      adam,
     },
     p,
   );
   return out;
+}
+
+/** Element offset of `t` in `root` when it is a view of it (through views of views), else undefined. */
+function offsetIn(t: Tensor, root: Tensor): number | undefined {
+  let o = 0;
+  for (let c: Tensor | undefined = t; c; c = c.base) {
+    if (c === root) return o;
+    o += c.offset;
+  }
+  return undefined;
+}
+
+function adamBuffers(gpu: Gpu, op: string, a: NonNullable<DenseGradientsOptions['adam']>, layers: MlpLayer[]): DenseGradBuffers['adam'] {
+  live(gpu, op, { 'adam.params': a.params, 'adam.m': a.m, 'adam.v': a.v });
+  if (!a.params || !a.m || !a.v) throw new GpuError('BAD_ARGUMENT', 'adam needs params, m and v tensors', op);
+  if (a.m.size !== a.params.size || a.v.size !== a.params.size) throw new GpuError('SHAPE_MISMATCH', `adam.m ${fmtShape(a.m.shape)} and adam.v ${fmtShape(a.v.shape)} must have adam.params' ${a.params.size} values`, op);
+  const at = (t: Tensor, name: string) => {
+    const o = offsetIn(t, a.params);
+    if (o === undefined) throw new GpuError('BAD_ARGUMENT', `${name} must be a view of adam.params (gpu.view) for the fused Adam step`, op);
+    return o;
+  };
+  return {
+    params: a.params.storage,
+    m: a.m.storage,
+    v: a.v.storage,
+    offsetsW: layers.map((l, i) => at(l.weight, `layers[${i}].weight`)),
+    offsetsB: layers.map((l, i) => at(l.bias, `layers[${i}].bias`)),
+    p: adamParams(op, a),
+  };
 }
 
 function checkOutputs(gpu: Gpu, op: string, out: DenseGradientsOutput, dims: number[]): void {

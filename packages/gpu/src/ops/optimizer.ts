@@ -49,8 +49,13 @@ export function adamStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: Te
   sameShape(op, param, grad, 'param', 'grad');
   sameShape(op, param, m, 'param', 'm');
   sameShape(op, param, v, 'param', 'v');
-  if (!Number.isInteger(o.step) || o.step < 1) throw new GpuError('BAD_ARGUMENT', `step must be an integer ≥ 1, got ${String(o.step)}`, op);
-  const p: AdamParams = {
+  gpu._backend.adamStep(param.storage, grad.storage, m.storage, v.storage, param.size, adamParams(op, o));
+}
+
+/** Checked Adam hyper-parameters (PyTorch's defaults). */
+export function adamParams(op: string, o: AdamOptions): AdamParams {
+  if (!o || !Number.isInteger(o.step) || o.step < 1) throw new GpuError('BAD_ARGUMENT', `step must be an integer ≥ 1, got ${String(o?.step)}`, op);
+  return {
     lr: finiteNumber(op, 'lr', o.lr, 0),
     beta1: finiteNumber(op, 'beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: finiteNumber(op, 'beta2', o.beta2 ?? 0.999, 0, 0.9999999),
@@ -59,5 +64,4 @@ export function adamStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: Te
     decoupled: !!o.decoupled,
     step: o.step,
   };
-  gpu._backend.adamStep(param.storage, grad.storage, m.storage, v.storage, param.size, p);
 }

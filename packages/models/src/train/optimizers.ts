@@ -62,6 +62,11 @@ export class ParamState {
     }
   }
 
+  /** The Adam moments (adam and adamw), for a step fused into the gradient kernel. */
+  get moments(): { m: Tensor; v: Tensor } | undefined {
+    return this.opt.kind !== 'sgd' && this.m && this.v ? { m: this.m, v: this.v } : undefined;
+  }
+
   /** One in-place update at 1-based `step` with rate `lr`. */
   step(lr: number, step: number): void {
     const o = this.opt;

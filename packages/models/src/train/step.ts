@@ -98,6 +98,20 @@ export function setFusedGradients(mode: FusedGradients): void {
   fusedMode = mode;
 }
 
+/**
+ * Whether an Adam step over one flat parameter buffer runs inside the fused kernel's gradient
+ * sum ('auto', the default: one dispatch less a step; on lavapipe an in-memory MLP epoch went
+ * from 1.26 to ~1.02 s without the separate step, bench/NOTES.md) or as its own adamStep ('off',
+ * which tests compare it with).
+ */
+let fusedAdamMode: FusedGradients = 'auto';
+export function setFusedAdam(mode: FusedGradients): void {
+  fusedAdamMode = mode;
+}
+export function fusedAdamEnabled(): boolean {
+  return fusedAdamMode === 'auto';
+}
+
 /** The layers to hand to the fused kernel, or undefined when this step takes the per-layer path. */
 function fusedLayers(net: DeviceNet, ws: Workspace, c: LossConsts): MlpLayer[] | undefined {
   const spec = net.spec;
@@ -121,9 +135,26 @@ export interface LossConsts {
  * One forward and backward pass on the device, no readback: fills `g` with the gradient of the
  * mean loss over the batch (L2 is added by the optimizer) and returns the loss, a [1] tensor
  * the caller disposes — or, when the fused kernel runs and `addLossTo` is given, adds the loss
- * to `addLossTo` on the device and returns that tensor itself.
+ * to `addLossTo` on the device and returns that tensor itself. When the fused kernel runs and
+ * `adam` is given, it also applies that step (`stepped`: the caller must not step again).
  */
-export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0, addLossTo?: Tensor): Tensor {
+/**
+ * An Adam step to apply with the gradients when the fused kernel runs (gpu.denseGradients'
+ * `adam`): the network's parameters are views of `params` (flat-params.ts), `m` and `v` its
+ * moments.
+ */
+export interface FusedAdam {
+  params: Tensor;
+  m: Tensor;
+  v: Tensor;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  step: number;
+}
+
+export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0, addLossTo?: Tensor, adam?: FusedAdam): { loss: Tensor; stepped: boolean } {
   const gpu = net.gpu;
   const spec = net.spec;
   const L = net.W.length;
@@ -142,8 +173,9 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
       ...(spec.loss === 'huber' ? { huberDelta: spec.huberDelta ?? 1 } : {}),
       out: { dW: g.W, db: g.b, loss },
       accumulateLoss: !!addLossTo,
+      ...(adam ? { adam } : {}),
     });
-    return loss;
+    return { loss, stepped: !!adam };
   }
   // forward
   let a = X;
@@ -187,5 +219,5 @@ export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: Loss
       gpu.activationGrad(layerActivation(spec, l - 1) as 'relu', ws.dA[l - 1], ws.Z[l - 1], ws.dZ[l - 1]);
     }
   }
-  return loss;
+  return { loss, stepped: false };
 }

@@ -8,7 +8,7 @@ import { EarlyStopping, type EarlyStoppingOptions, type ValidationMetric } from 
 import { accuracy, hostLoss, mse, r2 } from './metrics.js';
 import { ParamState, checkL2, resolveOptimizer, type OptimizerOptions } from './optimizers.js';
 import { makeSchedule, type Schedule } from './schedules.js';
-import { allocGrads, forwardBackward, Workspace, type LossConsts } from './step.js';
+import { allocGrads, forwardBackward, fusedAdamEnabled, Workspace, type LossConsts } from './step.js';
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -156,6 +156,7 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
     setup.l2 === 0 && (o.optimizer.kind !== 'adamw' || o.optimizer.weightDecay === 0)
       ? [new ParamState(gpu, P.flat, grads.flat, o.optimizer, 0, false)]
       : [new ParamState(gpu, P.weights, grads.weights, o.optimizer, setup.l2, true), new ParamState(gpu, P.biases, grads.biases, o.optimizer, 0, false)];
+  const fusedAdamState = params.length === 1 && fusedAdamEnabled() ? params[0].moments : undefined;
   const consts: LossConsts = {};
   const owned: Tensor[] = [];
   if (spec.loss === 'ce' && setup.classWeights) owned.push((consts.classWeights = gpu.tensor(setup.classWeights, [spec.outputs])));
@@ -204,18 +205,21 @@ export async function train(gpu: Gpu, setup: TrainSetup, data: TrainingData, opt
   };
   const runGroup = async (): Promise<void> => {
     for (const { ws, slot, n } of group) {
-      const loss = forwardBackward(net, ws, grads, consts, slot, acc[cur]);
+      const lr = lrAt(step);
+      // one state over every parameter (no L2, no decay): its Adam step can run inside the fused kernel
+      const mo = fusedAdamState;
+      const adam = mo && { params: P.flat, m: mo.m, v: mo.v, lr, beta1: o.optimizer.beta1, beta2: o.optimizer.beta2, eps: o.optimizer.eps, step: step + 1 };
+      const { loss, stepped } = forwardBackward(net, ws, grads, consts, slot, acc[cur], adam);
       if (loss !== acc[cur]) {
         // the per-layer path returns the batch's loss: add it here
         gpu.add(acc[cur], loss, acc[1 - cur]);
         loss.dispose();
         cur = 1 - cur;
       }
-      const lr = lrAt(step);
       step++;
       epochSteps++;
       rows += n;
-      for (const p of params) p.step(lr, step);
+      if (!stepped) for (const p of params) p.step(lr, step);
       const report = step % o.lossEvery === 0;
       if (report || step % MAX_AHEAD === 0) {
         // The previous read has had a period of device work to complete: await it (it bounds
@@ -466,7 +470,7 @@ export async function batchGradients(gpu: Gpu, spec: NetworkSpec, w: NetworkWeig
       const s = sw.reduce((a, b) => a + b, 0);
       gpu.write(ws.SW, sw.map((v) => (v * n) / s));
     }
-    const loss = forwardBackward(net, ws, g, consts);
+    const { loss } = forwardBackward(net, ws, g, consts);
     owned.push(loss);
     const l = (await loss.read())[0];
     return { loss: l, dW: await Promise.all(g.W.map((t) => t.read())), db: await Promise.all(g.b.map((t) => t.read())) };

@@ -279,6 +279,15 @@ export class CpuBackend implements Backend {
     }
     const out = buf.loss as F;
     out[0] = (p.accumulateLoss ? out[0] : 0) + lossSum / norm;
+    const u = buf.adam;
+    if (u) {
+      // the same step as adamStep on each tensor, with its moments at the tensor's offset
+      for (let l = 0; l < L; l++) {
+        for (const [t, g, off, size] of [[W[l], buf.dW[l], u.offsetsW[l], W[l].length], [b[l], buf.db[l], u.offsetsB[l], b[l].length]] as const) {
+          this.adamStep(t, g, this.view(u.m, off, size), this.view(u.v, off, size), size, u.p);
+        }
+      }
+    }
   }
 
   flush(): void {}

@@ -480,9 +480,29 @@ export class WebGpuBackend implements Backend {
     const sums: Binding[] = [this.slice(part, 0, groups * stride)];
     for (let l = 0; l < L; l++) sums.push(this.slice(buf.dW[l], 0, dims[l] * dims[l + 1]), this.slice(buf.db[l], 0, dims[l + 1]));
     sums.push(this.slice(buf.loss, 0, 1));
-    this.run(denseGradSumKey(dims, sg, p.accumulateLoss), () => denseGradSumKernel(dims, sg, p.accumulateLoss), sums, new Params(4).u32(groups).bytes, [Math.ceil(stride / 4 / DENSE_SUM_WG), 1, 1], 2 * groups * stride);
+    // Adam inside kernel B when its 3 more bindings fit; else one adamStep per tensor after it.
+    const fits = !!buf.adam && 2 * L + 5 <= this.device.limits.maxStorageBuffersPerShaderStage;
+    const u = fits ? buf.adam : undefined;
+    const adam = u && { offsetsW: u.offsetsW, offsetsB: u.offsetsB, decoupled: u.p.decoupled };
+    let paramsB = new Params(4).u32(groups).bytes;
+    if (u) {
+      // the whole parameter buffer: offsets are absolute (they are multiples of 64, as views' are)
+      const size = (u.params as WebGpuStorage).bytes / 4;
+      sums.push(this.slice(u.params, 0, size), this.slice(u.m, 0, size), this.slice(u.v, 0, size));
+      const a = u.p;
+      paramsB = new Params(12).u32(groups).u32(0).u32(0).u32(0).f32(a.lr).f32(a.beta1).f32(a.beta2).f32(a.eps).f32(a.weightDecay).f32(1 - a.beta1 ** a.step).f32(1 - a.beta2 ** a.step).f32(0).bytes;
+    }
+    this.run(denseGradSumKey(dims, sg, p.accumulateLoss, adam), () => denseGradSumKernel(dims, sg, p.accumulateLoss, adam), sums, paramsB, [Math.ceil(stride / 4 / DENSE_SUM_WG), 1, 1], 2 * groups * stride);
     // The queue orders the buffer's next use after these dispatches.
     this.free(part);
+    const a = buf.adam;
+    if (a && !fits) {
+      for (let l = 0; l < L; l++) {
+        const nw = dims[l] * dims[l + 1], nb = dims[l + 1];
+        this.adamStep(buf.layers[l][0], buf.dW[l], this.view(a.m, a.offsetsW[l], nw), this.view(a.v, a.offsetsW[l], nw), nw, a.p);
+        this.adamStep(buf.layers[l][1], buf.db[l], this.view(a.m, a.offsetsB[l], nb), this.view(a.v, a.offsetsB[l], nb), nb, a.p);
+      }
+    }
   }
 
   dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {

@@ -102,8 +102,9 @@ export function denseGradKey(s: DenseShape, sg: number): string {
   return `denseGradients:${s.dims.join('x')}:${s.acts.join(',')}:${s.loss}:${s.sampleWeights ? 's' : ''}${s.classWeights ? 'c' : ''}:g${sg}`;
 }
 
-export function denseGradSumKey(dims: number[], sg: number, accumulate: boolean): string {
-  return `denseGradients:sum:${dims.join('x')}:g${sg}:${accumulate ? 'add' : 'set'}`;
+export function denseGradSumKey(dims: number[], sg: number, accumulate: boolean, adam?: DenseAdamLayout): string {
+  const a = adam ? `:adam${adam.decoupled ? 'w' : ''}@${adam.offsetsW.join(',')}/${adam.offsetsB.join(',')}` : '';
+  return `denseGradients:sum:${dims.join('x')}:g${sg}:${accumulate ? 'add' : 'set'}${a}`;
 }
 
 /** A per-row vector held in private variables: vec4 groups where the width allows, else scalars. */
@@ -384,7 +385,14 @@ ${B.join('\n')}
 export const DENSE_SUM_WG = 64;
 
 /** Sums the partials of G workgroups per slot (4 per invocation), in order, scales by 1 / Σ normaliser, and scatters them to the parameters. */
-export function denseGradSumKernel(dims: number[], sg: number, accumulate: boolean): string {
+/** Kernel B's fused Adam step: where each layer's W and b sit in the parameter buffer. */
+export interface DenseAdamLayout {
+  offsetsW: number[];
+  offsetsB: number[];
+  decoupled: boolean;
+}
+
+export function denseGradSumKernel(dims: number[], sg: number, accumulate: boolean, adam?: DenseAdamLayout): string {
   const L = dims.length - 1;
   const lay = denseLayout(dims, sg);
   const P4 = lay.stride / 4;
@@ -395,8 +403,26 @@ export function denseGradSumKernel(dims: number[], sg: number, accumulate: boole
     binds.push(`@group(0) @binding(${b++}) var<storage, read_write> db${l}: array<f32>;`);
   }
   binds.push(`@group(0) @binding(${b++}) var<storage, read_write> loss: array<f32>;`);
-  binds.push('struct P { groups: u32, pad0: u32, pad1: u32, pad2: u32 }');
+  if (adam) {
+    binds.push(`@group(0) @binding(${b++}) var<storage, read_write> w: array<f32>;`);
+    binds.push(`@group(0) @binding(${b++}) var<storage, read_write> am: array<f32>;`);
+    binds.push(`@group(0) @binding(${b++}) var<storage, read_write> av: array<f32>;`);
+    binds.push('struct P { groups: u32, pad0: u32, pad1: u32, pad2: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, pad3: f32 }');
+    // adamKernel's formula, term for term (elementwise.ts)
+    binds.push(`fn adam_step(i: u32, grad: f32) {
+  var wi = w[i];
+  var g = grad;
+  ${adam.decoupled ? 'wi = wi * (1.0 - p.lr * p.wd);' : 'g = g + p.wd * wi;'}
+  let mi = p.b1 * am[i] + (1.0 - p.b1) * g;
+  let vi = p.b2 * av[i] + (1.0 - p.b2) * g * g;
+  am[i] = mi;
+  av[i] = vi;
+  w[i] = wi - p.lr * (mi / p.bc1) / (sqrt(vi / p.bc2) + p.eps);
+}`);
+  } else binds.push('struct P { groups: u32, pad0: u32, pad1: u32, pad2: u32 }');
   binds.push(`@group(0) @binding(${b++}) var<uniform> p: P;`);
+  const stepW = (l: number, idx: string) => (adam ? ` adam_step(${adam.offsetsW[l]}u + ${idx}, v);` : '');
+  const stepB = (l: number, idx: string) => (adam ? ` adam_step(${adam.offsetsB[l]}u + ${idx}, v);` : '');
   // Slot q (float index) → parameter, region by region: the inverse of kernel A's store order.
   const S: string[] = [];
   for (let l = 0; l < L; l++) {
@@ -405,18 +431,18 @@ export function denseGradSumKernel(dims: number[], sg: number, accumulate: boole
     S.push(`    if (q < ${r.offB}u) {`);
     S.push(`      let g4 = (q - ${r.offW}u) >> 2u; let ln = g4 % ${sg}u; let om = g4 / ${sg}u;`);
     S.push(r.vecUnits ? `      let u = ((om % ${r.MG}u) * ${sg}u + ln) * 4u + e; let o = om / ${r.MG}u;` : `      let u = ((om % ${r.MG}u) * 4u + e) * ${sg}u + ln; let o = om / ${r.MG}u;`);
-    if (r.transposeDz) S.push(`      if (u < ${dout}u) { dw${l}[o * ${dout}u + u] = v; }`);
-    else S.push(`      if (u < ${din}u) { dw${l}[u * ${dout}u + o] = v; }`);
+    if (r.transposeDz) S.push(`      if (u < ${dout}u) { dw${l}[o * ${dout}u + u] = v;${stepW(l, `o * ${dout}u + u`)} }`);
+    else S.push(`      if (u < ${din}u) { dw${l}[u * ${dout}u + o] = v;${stepW(l, `u * ${dout}u + o`)} }`);
     S.push('      continue;');
     S.push('    }');
     const end = l + 1 < L ? lay.layers[l + 1].offW : lay.loss;
     S.push(`    if (q < ${end}u) {`);
     if (r.transposeDz) {
       S.push(r.vecUnits ? `      let g4 = (q - ${r.offB}u) >> 2u; let u = g4 * 4u + e;` : `      let g4 = (q - ${r.offB}u) >> 2u; let u = ((g4 / ${sg}u) * 4u + e) * ${sg}u + g4 % ${sg}u;`);
-      S.push(`      if (u < ${dout}u) { db${l}[u] = v; }`);
+      S.push(`      if (u < ${dout}u) { db${l}[u] = v;${stepB(l, 'u')} }`);
     } else {
       S.push(`      let u = q - ${r.offB}u;`);
-      S.push(`      if (u < ${dout}u) { db${l}[u] = v; }`);
+      S.push(`      if (u < ${dout}u) { db${l}[u] = v;${stepB(l, 'u')} }`);
     }
     S.push('      continue;');
     S.push('    }');
