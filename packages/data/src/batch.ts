@@ -27,7 +27,7 @@ export class Batch {
   readonly label?: string;
   /** Categorical / string columns, passed through as Arrow vectors (same row order as x). */
   readonly columns: Record<string, Vector>;
-  /** 0-based epoch. */
+  /** 0-based epoch, counted across the iterations of its loader (DataLoader.setEpoch). */
   readonly epoch: number;
   /** 0-based index of this batch within its epoch. */
   readonly index: number;

@@ -37,7 +37,11 @@ export interface DataLoaderOptions {
   batchSize?: number;
   /** Drop the last, partial batch of each epoch (default false). */
   dropLast?: boolean;
-  /** Passes over the data in one iteration (default 1). */
+  /**
+   * Passes over the data in one iteration (default 1). Epochs are numbered across iterations: a
+   * loader's next `for await` continues with the next epoch, so it is shuffled anew (PyTorch's
+   * sampler draws a new order every epoch too); `setEpoch` sets it.
+   */
   epochs?: number;
   /** Shuffle rows (default false): with a buffer of `shuffleBuffer` rows and the units' order. */
   shuffle?: boolean;
@@ -184,10 +188,24 @@ export class DataLoader implements AsyncIterable<Batch> {
     return this.options.shard ? Math.round(n / this.options.shard.count) : n;
   }
 
+  private nextEpoch = 0;
+
+  /**
+   * The epoch the next iteration starts at (0 for a new loader; each iteration advances it by
+   * `epochs`). Data-parallel consumers set it alike on every shard, as PyTorch's
+   * DistributedSampler.set_epoch, so that the shards keep agreeing on the order of units.
+   */
+  setEpoch(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new DataError('ARGUMENT', `epoch must be an integer >= 0 (got ${epoch})`);
+    this.nextEpoch = epoch;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Batch> {
     this.stats = { rows: 0, batches: 0, skippedRows: 0, badRows: [] };
     const workers = this.options.workers ?? 0;
-    const it = workers > 0 ? this.workerIterator(workers) : this.localIterator();
+    const firstEpoch = this.nextEpoch;
+    this.nextEpoch += this.options.epochs ?? DEFAULTS.epochs;
+    const it = workers > 0 ? this.workerIterator(workers, firstEpoch) : this.localIterator(firstEpoch);
     const stats = this.stats;
     return {
       next: async () => {
@@ -213,11 +231,11 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   /** Single-thread iteration with a prefetch queue. */
-  private localIterator(): AsyncIterator<Batch> {
+  private localIterator(firstEpoch: number): AsyncIterator<Batch> {
     const stats = new ScanStats();
     const self = this;
     async function* gen(): AsyncGenerator<Batch> {
-      const { plan } = await self.resolve();
+      const plan = { ...(await self.resolve()).plan, firstEpoch };
       const transform = await self.loadTransform();
       const p = new Pipeline(self.source, plan, stats, self.recycler);
       self.currentKernel = p.kernelKind;
@@ -242,10 +260,10 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   /** Iteration through `count` worker threads, merged round-robin in a deterministic order. */
-  private workerIterator(count: number): AsyncIterator<Batch> {
+  private workerIterator(count: number, firstEpoch: number): AsyncIterator<Batch> {
     const self = this;
     async function* gen(): AsyncGenerator<Batch> {
-      const { plan } = await self.resolve();
+      const plan = { ...(await self.resolve()).plan, firstEpoch };
       const o = self.options;
       const fnTransform = typeof o.transform === 'function' ? o.transform : undefined;
       const spec = o.transform && typeof o.transform !== 'function' ? normalizeSpec(o.transform) : undefined;
@@ -268,7 +286,7 @@ export class DataLoader implements AsyncIterable<Batch> {
       try {
         pool.start();
         pool.begin(plan);
-        for (let epoch = 0; epoch < plan.epochs; epoch++) {
+        for (let epoch = firstEpoch; epoch < firstEpoch + plan.epochs; epoch++) {
           const active = Array.from({ length: count }, (_, i) => i);
           const tails: Batch[] = [];
           let pos = 0;

@@ -22,6 +22,8 @@ export interface PipelinePlan {
   /** Shuffle the order of the source's units each epoch. */
   shuffleUnits: boolean;
   epochs: number;
+  /** The first epoch's number: seeds the shuffles, so that each iteration of a loader differs. */
+  firstEpoch?: number;
   shard?: Shard;
   split?: Shard;
   /** The last partial batch of an epoch: kept, dropped, or reported separately (workers). */
@@ -78,7 +80,8 @@ export class Pipeline {
   }
 
   async *run(): AsyncGenerator<PipelineEvent> {
-    for (let e = 0; e < this.plan.epochs; e++) {
+    const first = this.plan.firstEpoch ?? 0;
+    for (let e = first; e < first + this.plan.epochs; e++) {
       yield* this.epoch(e);
       yield { kind: 'epochEnd', epoch: e };
     }

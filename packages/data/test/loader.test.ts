@@ -143,6 +143,35 @@ describe('shuffling', () => {
   });
 });
 
+describe('epochs across iterations', () => {
+  const opts = { label: 'id', batchSize: 256, shuffle: true, shuffleBuffer: 2048, seed: 5 };
+  it('each iteration of a loader is the next epoch (a new order, every row once); the same seed replays the sequence; setEpoch rewinds', async () => {
+    const l = new DataLoader(arrowSource(arrowPath), opts);
+    const first = ids(await collect(l));
+    const second = ids(await collect(l));
+    expect(sorted(first)).toEqual(range(N));
+    expect(sorted(second)).toEqual(range(N));
+    expect(second).not.toEqual(first);
+    // one iteration of 2 epochs = two iterations of 1
+    expect([...first, ...second]).toEqual(ids(await collect(new DataLoader(arrowSource(arrowPath), { ...opts, epochs: 2 }))));
+    l.setEpoch(0);
+    expect(ids(await collect(l))).toEqual(first);
+    l.setEpoch(1);
+    const again = await collect(l);
+    expect(ids(again)).toEqual(second);
+    expect(again.every((b) => b.epoch === 1)).toBe(true);
+    expect(() => l.setEpoch(-1)).toThrow(/epoch must be an integer >= 0/);
+    // workers follow the same epochs
+    const w = new DataLoader(arrowSource(arrowPath), { ...opts, workers: 1, persistentWorkers: true });
+    try {
+      expect(ids(await collect(w))).toEqual(first);
+      expect(ids(await collect(w))).toEqual(second);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('sharding', () => {
   async function shardIds(source: () => Source, count: number, extra = {}): Promise<number[][]> {
     const out: number[][] = [];
@@ -175,6 +204,8 @@ describe('sharding', () => {
     const live = diagnostics().liveWorkers;
     const loader = new DataLoader(arrowSource(arrowPath), { ...base, persistentWorkers: true });
     for (let pass = 0; pass < 2; pass++) {
+      // each iteration is the next epoch: rewind to compare with the same epochs
+      loader.setEpoch(0);
       const got = await collect(loader);
       expect(ids(got)).toEqual(ids(expected));
       expect(got.map((b) => Array.from(b.x.subarray(0, 6)))).toEqual(expected.map((b) => Array.from(b.x.subarray(0, 6))));
@@ -185,6 +216,7 @@ describe('sharding', () => {
     let k = 0;
     for await (const _ of loader) if (++k === 3) break;
     if (fds >= 0) expect(openFds()).toBeLessThanOrEqual(fds);
+    loader.setEpoch(0);
     expect(ids(await collect(loader))).toEqual(ids(expected));
     await loader.close();
     expect(diagnostics().liveWorkers).toBe(live);
