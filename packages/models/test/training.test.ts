@@ -172,6 +172,11 @@ describe('fit options', () => {
     const m = new LogisticRegression();
     const r = await m.fit(gpu, loader, { epochs: 3, learningRate: 0.05 });
     expect(r.rowsPerEpoch).toBe(3000);
+    // fit read the loader exactly once per epoch (its width came from loader.info(), not a peek)
+    for await (const b of loader) {
+      expect(b.epoch).toBe(3);
+      break;
+    }
     expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
     expect(m.inputNames).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
   });

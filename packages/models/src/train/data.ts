@@ -173,6 +173,13 @@ export async function* epochBatches(
 
 /** Width of a stream: peeks at its first batch (DataLoaders report featureNames too). */
 export async function streamCols(data: TrainingData): Promise<{ cols: number; featureNames?: string[] }> {
+  // A DataLoader knows its columns without reading (a peek would start its pipeline, and its
+  // workers); a transform may change the width, so then it is read.
+  const loader = data as { info?: () => Promise<{ featureNames: string[] }>; options?: { transform?: unknown } };
+  if (typeof loader.info === 'function' && !loader.options?.transform) {
+    const { featureNames } = await loader.info();
+    if (featureNames.length > 0) return { cols: featureNames.length, featureNames };
+  }
   const src = typeof data === 'function' ? data() : data;
   for await (const b of src as AsyncIterable<BatchLike>) {
     if (!b || !Number.isInteger(b.n) || b.n <= 0 || !b.x) continue;
