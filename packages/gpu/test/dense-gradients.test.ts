@@ -70,7 +70,13 @@ describe('denseGradients', () => {
       }
       const g = await readAll(gpu.denseGradients(gi));
       const r = await readAll(cpu.denseGradients(inputs(cpu, c, seed, acts)));
-      g.forEach((v, j) => expect(relErr(v, r[j]), `seed=${SEED} acts=${acts} output ${j}`).toBeLessThanOrEqual(1e-5));
+      // Each layer's parameters as one vector: a bias gradient alone is a sum of residuals that
+      // may nearly cancel (seed 319661018: db2 of norm 3e-3 beside dW2 of 0.22, off by 3.5e-8),
+      // where a relative error says nothing about the kernel.
+      const L = c.dims.length - 1;
+      const cat = (o: Float32Array[], l: number) => Float32Array.from([...o[1 + l], ...o[1 + L + l]]);
+      expect(relErr(g[0], r[0]), `seed=${SEED} acts=${acts} loss`).toBeLessThanOrEqual(1e-5);
+      for (let l = 0; l < L; l++) expect(relErr(cat(g, l), cat(r, l)), `seed=${SEED} acts=${acts} layer ${l} (dW, db)`).toBeLessThanOrEqual(1e-5);
     });
   }
 
