@@ -222,6 +222,7 @@ export class Gpu {
     const n = numel(s);
     if (offset + n > base.size) throw new GpuError('SHAPE_MISMATCH', `a view of ${fmtShape(s)} at offset ${offset} does not fit in ${base}`, 'view');
     const t = new Tensor(this, s, this._backend.view(base.storage, offset, n), base, offset);
+    (base.views ??= new Set()).add(t);
     this.live.add(t);
     this.scopes[this.scopes.length - 1]?.add(t);
     return t;
@@ -290,6 +291,7 @@ export class Gpu {
   /** @internal */
   _release(t: Tensor): void {
     this.live.delete(t);
+    t.base?.views?.delete(t);
     if (t.storage && !this.destroyed && !t.base) this._backend.free(t.storage, t.size);
     t.storage = undefined;
   }

@@ -39,7 +39,13 @@ export class Tensor {
     if (this.disposed) return;
     this.disposed = true;
     this.gpu._release(this);
+    // views live no longer than their base
+    if (this.views) for (const v of this.views) v.dispose();
+    this.views = undefined;
   }
+
+  /** @internal the views made of this tensor (gpu.view), disposed with it. */
+  views?: Set<Tensor>;
 
   /** Marks this tensor to survive the enclosing `gpu.scope` (like tf.keep). */
   keep(): this {

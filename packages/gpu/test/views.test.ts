@@ -137,8 +137,13 @@ describe('gpu.view', () => {
       expect(x.memory().tensors).toBe(before);
       expect((await base.read())[199], tag(x, 'base alive after its view is disposed')).toBe(199);
       const w = x.view(base, 64, [2]);
+      const ww = x.view(w, 0, [1]);
+      const counted = x.memory().tensors;
       base.dispose();
       expect(w.isDisposed).toBe(true);
+      // a base takes its views (and theirs) with it: nothing stays counted as live
+      expect(x.memory().tensors).toBe(counted - 3);
+      expect(ww.isDisposed).toBe(true);
       expect(errorCode(() => x.add(w, w))).toBe('DISPOSED');
       expect(errorCode(() => x.view(base, 0, [1]))).toBe('DISPOSED');
       // views made in a scope are disposed by it; their base is not

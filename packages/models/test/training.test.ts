@@ -38,6 +38,11 @@ describe('training on separable data', () => {
     const p = await mlp.predictProba(gpu, data.x);
     expect(p.length).toBe(300 * 3);
     expect(Math.abs(p[0] + p[1] + p[2] - 1)).toBeLessThan(1e-5);
+    // fit and predict leave no tensors behind (the parameters' views go with their buffer)
+    const live = gpu.memory().tensors;
+    for (let i = 0; i < 3; i++) await mlp.predict(gpu, data.x);
+    await new MLP({ hidden: [4] }).fit(gpu, data, { epochs: 1, batchSize: 64 });
+    expect(gpu.memory().tensors).toBe(live);
   });
 
   it('LinearRegression recovers the coefficients (squared and Huber); ridge shrinks them', async () => {
