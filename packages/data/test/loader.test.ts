@@ -348,8 +348,14 @@ describe('prefetch ordering', () => {
       }
     }
     const depth = 4;
+    // Waits (event-loop turns, not a fixed time: a loaded CI machine may be slow) until the
+    // producer has made `n` items, then a little more, to see that it stops there.
+    const settle = async (n: number) => {
+      for (let t = 0; t < 2000 && produced < n; t++) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 2));
+    };
     const it = prefetch(gen(), depth);
-    await new Promise((r) => setTimeout(r, 5)); // the producer fills the queue while nobody consumes
+    await settle(depth); // the producer fills the queue while nobody consumes, and no further
     expect(produced).toBe(depth);
     for (let consumed = 1; consumed <= 10; consumed++) {
       const r = await it.next();
@@ -357,7 +363,7 @@ describe('prefetch ordering', () => {
       // The replacement item is not made before the consumer gets this one (a microtask wake
       // would run the producer's synchronous work first, serialising the two).
       expect(produced).toBe(consumed - 1 + depth);
-      await new Promise((res) => setTimeout(res, 2)); // the consumer's work: an await, like a GPU step
+      await settle(consumed + depth); // the consumer's work: an await, like a GPU step
       expect(produced).toBe(consumed + depth);
     }
     await it.return?.();
