@@ -24,6 +24,8 @@ const cfg = JSON.parse(cfgJson ?? '{}') as {
   passes?: number;
   consumerUs?: number;
   consumer?: 'async' | 'busy';
+  /** The consumer hands each batch back to the loader once it has used it (DataLoader.recycle). */
+  recycle?: boolean;
   batches?: number;
   rounds?: number;
 };
@@ -178,11 +180,13 @@ function busy(us: number): void {
   }
 }
 
-async function consume(batches: AsyncIterable<Batch> | Iterable<Batch>, us: number, kind: 'async' | 'busy', device?: Device): Promise<{ seconds: number; n: number }> {
+async function consume(batches: AsyncIterable<Batch> | Iterable<Batch>, us: number, kind: 'async' | 'busy', device?: Device, recycle?: DataLoader): Promise<{ seconds: number; n: number }> {
   const t0 = performance.now();
   let n = 0;
   for await (const b of batches) {
     n += b.n;
+    // like fit after uploading a batch: the consumer is done with its arrays
+    recycle?.recycle(b);
     if (kind === 'async') await device!.run(us);
     else busy(us);
   }
@@ -225,7 +229,7 @@ async function overlap(): Promise<object> {
   const pairs: { seconds: number; ownSeconds: number; ratio: number }[] = [];
   let rows = 0;
   for (let r = 0; r < (cfg.rounds ?? 5); r++) {
-    const both = await consume(loader, us, cfg.consumer ?? 'async', device);
+    const both = await consume(loader, us, cfg.consumer ?? 'async', device, cfg.recycle ? loader : undefined);
     const own = await consume(cycle(), us, cfg.consumer ?? 'async', device);
     rows = both.n;
     pairs.push({ seconds: both.seconds, ownSeconds: own.seconds, ratio: both.seconds / own.seconds });

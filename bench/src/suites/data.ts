@@ -115,12 +115,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const n = small;
     // The bar's configuration, fixed beforehand: decoding in one (persistent) worker thread, so
     // that the consumer's thread only receives batches. 0 workers is shown for comparison.
-    for (const [consumer, workers, barred] of [['async', 1, true], ['async', 0, false], ['busy', 0, false], ['busy', 1, false], ['busy', 2, false]] as const) {
-      ctx.log(`overlap ${consumer} consumer, workers=${workers}`);
-      const r = (await measure('overlap', { rows: n, path: files[n].arrow, consumer, workers, rounds: 5 })) as unknown as { consumerUs: number; loadSeconds: number; seconds: number; ownSeconds: number; ratio: number; ratios: number[] };
+    for (const [consumer, workers, barred, recycle] of [['async', 1, true, false], ['async', 1, false, true], ['async', 0, false, true], ['async', 0, false, false], ['busy', 0, false, false], ['busy', 1, false, false], ['busy', 2, false, false]] as const) {
+      ctx.log(`overlap ${consumer} consumer, workers=${workers}${recycle ? ', recycling' : ''}`);
+      const r = (await measure('overlap', { rows: n, path: files[n].arrow, consumer, workers, rounds: 5, recycle })) as unknown as { consumerUs: number; loadSeconds: number; seconds: number; ownSeconds: number; ratio: number; ratios: number[] };
       const ratio = r.ratio;
       rows.push({
-        name: `${barred ? 'bar: ' : ''}overlap: ${consumer === 'async' ? 'awaited (GPU-like)' : 'CPU-busy'} consumer, ${workers} workers (Arrow IPC, ${label(n)})`,
+        name: `${barred ? 'bar: ' : ''}overlap: ${consumer === 'async' ? 'awaited (GPU-like)' : 'CPU-busy'} consumer${recycle ? ' that recycles batches' : ''}, ${workers} workers (Arrow IPC, ${label(n)})`,
         value: r.seconds,
         unit: 's',
         reference: r.ownSeconds,

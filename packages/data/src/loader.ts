@@ -279,6 +279,7 @@ export class DataLoader implements AsyncIterable<Batch> {
       }
       const pool = kept ?? new WorkerPool(count, self.source.descriptor!()!, spec, credits);
       if (persistent) self.pool = pool;
+      self.activePool = pool;
       self.iterating = true;
       const skipped = new ScanStats();
       let index = 0;
@@ -315,6 +316,7 @@ export class DataLoader implements AsyncIterable<Batch> {
         complete = true;
       } finally {
         self.iterating = false;
+        if (self.activePool === pool && !persistent) self.activePool = undefined;
         if (!persistent || pool.failed) {
           if (self.pool === pool) self.pool = undefined;
           await pool.close();
@@ -325,6 +327,8 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   private pool?: WorkerPool;
+  /** The pool of the iteration under way (persistent or not), for recycle. */
+  private activePool?: WorkerPool;
   private iterating = false;
 
   private readonly recycler = new BufferRecycler();
@@ -333,11 +337,14 @@ export class DataLoader implements AsyncIterable<Batch> {
    * Hands a batch's arrays back for the loader to fill again, instead of allocating new ones: for
    * a consumer that is done with `b.x` and `b.y` when it takes the next batch (a training loop
    * that uploads each batch at once). The caller must not read them afterwards: a later batch
-   * overwrites them. Batches from workers are not refilled (their arrays come from the worker
-   * threads); recycling them is allowed and does nothing.
+   * overwrites them (with workers, they are moved back to the worker threads and are empty here).
    */
   recycle(b: { x: Float32Array; y?: Float32Array }): void {
-    if ((this.options.workers ?? 0) > 0) return;
+    if ((this.options.workers ?? 0) > 0) {
+      // back to the worker threads, two batches' arrays per message (moved, not copied)
+      this.activePool?.giveBack(b.x, b.y);
+      return;
+    }
     this.recycler.give(b.x);
     this.recycler.give(b.y);
   }
@@ -650,6 +657,23 @@ class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
+  }
+
+  private returned: ArrayBuffer[] = [];
+  private returnTo = 0;
+
+  /** Moves a consumer's finished arrays back to the workers, a few at a time, round-robin. */
+  giveBack(...arrays: (Float32Array | undefined)[]): void {
+    if (this.closed || !this.workers.length) return;
+    for (const a of arrays) {
+      // only arrays that own their whole buffer, as the workers made them
+      if (a && a.byteLength > 0 && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !this.returned.includes(a.buffer)) this.returned.push(a.buffer);
+    }
+    if (this.returned.length < 4) return;
+    const buffers = this.returned;
+    this.returned = [];
+    const w = this.workers[this.returnTo++ % this.workers.length];
+    w.postMessage({ type: 'buffers', buffers }, buffers);
   }
 }
 

@@ -10,6 +10,7 @@ import { serializeError } from './errors.js';
 import { encodeColumns, loadTransformSpec, type BatchTransformFn, type TransformSpec, type WireBatch } from './loader.js';
 import { Pipeline, type PipelinePlan } from './pipeline.js';
 import { CreditWriter, type CreditInit } from './credits.js';
+import { BufferRecycler } from './recycle.js';
 import { ScanStats, sourceFromDescriptor, type Source, type SourceDescriptor } from './source.js';
 import type { Batch } from './batch.js';
 
@@ -29,7 +30,13 @@ const init = workerData as Init;
 const credits = new CreditWriter(init.credits);
 const runs: RunMsg[] = [];
 let wake: (() => void) | undefined;
-port.on('message', (m: RunMsg) => {
+// Arrays the consumer handed back (DataLoader.recycle), refilled by this thread's pipelines.
+const recycler = new BufferRecycler(16);
+port.on('message', (m: RunMsg | { type: 'buffers'; buffers: ArrayBuffer[] }) => {
+  if (m.type === 'buffers') {
+    for (const b of m.buffers) recycler.give(new Float32Array(b));
+    return;
+  }
   if (m.type !== 'run') return;
   runs.push(m);
   const w = wake;
@@ -62,7 +69,7 @@ async function execute(source: Source, transform: BatchTransformFn | undefined, 
   const stats = new ScanStats();
   let reported = { skippedRows: 0, badRows: 0 };
   let pendingTail: { msg: WireBatch; transfer: ArrayBuffer[] } | undefined;
-  const pipeline = new Pipeline(source, plan, stats);
+  const pipeline = new Pipeline(source, plan, stats, recycler);
   for await (const ev of pipeline.run()) {
     if (ev.kind === 'batch') {
       if (!(await credits.acquire(run))) break; // cancelled: leaving the loop closes the pipeline's files

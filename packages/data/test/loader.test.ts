@@ -279,9 +279,19 @@ describe('prefetch, transforms, backpressure', () => {
     // prefetch 2 keeps a few batches in flight; the rest reuse recycled arrays
     expect(arrays.size).toBeLessThanOrEqual(6);
     expect(plain.length).toBeGreaterThan(70);
-    // views into larger buffers and worker batches are not taken
+    // with workers the arrays move back to the threads (detached here) and come back refilled:
+    // the same batches again
     const w = new DataLoader(src(), { ...o, workers: 1 });
-    for await (const b of w) w.recycle(b);
+    const viaWorkers: number[][] = [];
+    const given: Float32Array[] = [];
+    for await (const b of w) {
+      viaWorkers.push([...b.x, ...b.y]);
+      w.recycle(b);
+      given.push(b.x);
+    }
+    expect(viaWorkers).toEqual(plain);
+    // sent four arrays (two batches) at a time: all but the last batch's are detached
+    expect(given.filter((x) => x.byteLength === 0).length).toBeGreaterThanOrEqual(given.length - 1);
   });
 
   it('reads ahead by about prefetch batches, not the whole source', async () => {
