@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatch, tableFromIPC, tableToIPC, Table, type DataType, type Vector } from 'apache-arrow';
 import { Batch } from './batch.js';
 import { DataError, deserializeError } from './errors.js';
-import { BufferRecycler } from './recycle.js';
+import { BufferRecycler, ownsBuffer } from './recycle.js';
 import { Pipeline, type PipelinePlan } from './pipeline.js';
 import { columnKind } from './schema.js';
 import { createCredits, CreditReader } from './credits.js';
@@ -341,7 +341,7 @@ export class DataLoader implements AsyncIterable<Batch> {
    */
   recycle(b: { x: Float32Array; y?: Float32Array }): void {
     if ((this.options.workers ?? 0) > 0) {
-      // back to the worker threads, two batches' arrays per message (moved, not copied)
+      // back to the worker threads, four arrays per message (moved, not copied)
       this.activePool?.giveBack(b.x, b.y);
       return;
     }
@@ -667,7 +667,7 @@ class WorkerPool {
     if (this.closed || !this.workers.length) return;
     for (const a of arrays) {
       // only arrays that own their whole buffer, as the workers made them
-      if (a && a.byteLength > 0 && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !this.returned.includes(a.buffer)) this.returned.push(a.buffer);
+      if (ownsBuffer(a) && !this.returned.includes(a.buffer as ArrayBuffer)) this.returned.push(a.buffer as ArrayBuffer);
     }
     if (this.returned.length < 4) return;
     const buffers = this.returned;

@@ -112,12 +112,7 @@ export class Pipeline {
     const jsRng = new Rng(0);
 
     const recycler = this.recycler;
-    const copyOut = (f32: Float32Array, start: number, len: number): Float32Array => {
-      const a = recycler?.take(len);
-      if (!a) return f32.slice(start, start + len);
-      a.set(f32.subarray(start, start + len));
-      return a;
-    };
+    const copyOut = (f32: Float32Array, start: number, len: number): Float32Array => (recycler ? recycler.copy(f32.subarray(start, start + len)) : f32.slice(start, start + len));
     let filled = 0;
     let outRows = 0;
     let index = 0;

@@ -125,8 +125,8 @@ export interface Backend {
   mlpForward?(x: unknown, layers: Array<[unknown, unknown]>, out: unknown, m: number, dims: number[], acts: Activation[]): void;
   /** Why this backend cannot run denseGradients for these parameters (undefined: it can). */
   denseGradientsUnsupported?(p: DenseGradParams, sampleWeights: boolean, classWeights: boolean): string | undefined;
-  /** Fills dW, db and loss; then, with `buf.adam`, updates the layers' parameters in place. */
-  denseGradients?(buf: DenseGradBuffers, p: DenseGradParams): void;
+  /** Fills dW, db and loss; with `buf.adam`, true when it also applied that step (fused), else the caller steps. */
+  denseGradients?(buf: DenseGradBuffers, p: DenseGradParams): boolean;
   /** Submits queued work. */
   flush(): void;
   /** Resolves when all submitted work is done. */

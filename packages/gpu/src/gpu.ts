@@ -210,8 +210,9 @@ export class Gpu {
    * copy): ops that write the view write `base`, and the other way round. This is how several
    * parameters live in one flat buffer, so that one optimizer dispatch updates all of them.
    * `offset` must be a multiple of VIEW_ALIGN (64 elements = 256 bytes, WebGPU's binding offset
-   * alignment). The view is usable while `base` is; disposing it frees nothing. A view and an
-   * overlapping tensor must not be written by the same op (WebGPU refuses the aliasing).
+   * alignment). Disposing `base` disposes its views; disposing a view frees nothing. On webgpu
+   * one op may not read a view and write another view of the same base (BAD_ARGUMENT: WebGPU
+   * tracks usage per buffer).
    */
   view(base: Tensor, offset: number, shape: Shape): Tensor {
     live(this, 'view', { base });

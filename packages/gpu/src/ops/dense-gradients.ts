@@ -106,7 +106,7 @@ export function denseGradients(gpu: Gpu, o: DenseGradientsOptions): DenseGradien
   const adam = o.adam ? adamBuffers(gpu, op, o.adam, layers) : undefined;
   const out = o.out ?? { dW: layers.map((l) => gpu.empty(l.weight.shape)), db: layers.map((l) => gpu.empty([l.bias.size])), loss: gpu.empty([1]) };
   checkOutputs(gpu, op, out, dims);
-  be.denseGradients(
+  const fused = be.denseGradients(
     {
       x: x.storage,
       targets: targets.storage,
@@ -120,6 +120,14 @@ export function denseGradients(gpu: Gpu, o: DenseGradientsOptions): DenseGradien
     },
     p,
   );
+  if (adam && !fused) {
+    // the same step as adamStep on each tensor, its moments at the tensor's offset in m and v
+    layers.forEach((l, i) => {
+      for (const [t, g, off] of [[l.weight, out.dW[i], adam.offsetsW[i]], [l.bias, out.db[i], adam.offsetsB[i]]] as const) {
+        be.adamStep(t.storage, g.storage, be.view(adam.m, off, t.size), be.view(adam.v, off, t.size), t.size, adam.p);
+      }
+    });
+  }
   return out;
 }
 

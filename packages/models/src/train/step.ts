@@ -132,13 +132,6 @@ export interface LossConsts {
 }
 
 /**
- * One forward and backward pass on the device, no readback: fills `g` with the gradient of the
- * mean loss over the batch (L2 is added by the optimizer) and returns the loss, a [1] tensor
- * the caller disposes — or, when the fused kernel runs and `addLossTo` is given, adds the loss
- * to `addLossTo` on the device and returns that tensor itself. When the fused kernel runs and
- * `adam` is given, it also applies that step (`stepped`: the caller must not step again).
- */
-/**
  * An Adam step to apply with the gradients when the fused kernel runs (gpu.denseGradients'
  * `adam`): the network's parameters are views of `params` (flat-params.ts), `m` and `v` its
  * moments.
@@ -154,6 +147,13 @@ export interface FusedAdam {
   step: number;
 }
 
+/**
+ * One forward and backward pass on the device, no readback: fills `g` with the gradient of the
+ * mean loss over the batch (L2 is added by the optimizer) and returns the loss, a [1] tensor
+ * the caller disposes — or, when the fused kernel runs and `addLossTo` is given, adds the loss
+ * to `addLossTo` on the device and returns that tensor itself. When the fused kernel runs and
+ * `adam` is given, it also applies that step (`stepped`: the caller must not step again).
+ */
 export function forwardBackward(net: DeviceNet, ws: Workspace, g: Grads, c: LossConsts, slot = 0, addLossTo?: Tensor, adam?: FusedAdam): { loss: Tensor; stepped: boolean } {
   const gpu = net.gpu;
   const spec = net.spec;

@@ -199,7 +199,7 @@ export class CpuBackend implements Backend {
    * each row's outer products summed into the parameter gradients; then everything divided by
    * the summed normaliser (rows, elements, or Σ class weights), as the loss ops define the mean.
    */
-  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): void {
+  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): boolean {
     const { n, dims, acts, loss } = p;
     const L = dims.length - 1;
     const k = dims[L];
@@ -279,15 +279,8 @@ export class CpuBackend implements Backend {
     }
     const out = buf.loss as F;
     out[0] = (p.accumulateLoss ? out[0] : 0) + lossSum / norm;
-    const u = buf.adam;
-    if (u) {
-      // the same step as adamStep on each tensor, with its moments at the tensor's offset
-      for (let l = 0; l < L; l++) {
-        for (const [t, g, off, size] of [[W[l], buf.dW[l], u.offsetsW[l], W[l].length], [b[l], buf.db[l], u.offsetsB[l], b[l].length]] as const) {
-          this.adamStep(t, g, this.view(u.m, off, size), this.view(u.v, off, size), size, u.p);
-        }
-      }
-    }
+    // an Adam step is left to the caller (adamStep per tensor)
+    return false;
   }
 
   flush(): void {}

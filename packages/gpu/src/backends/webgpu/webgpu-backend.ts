@@ -456,7 +456,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Kernel A (forward, loss, backward, per-workgroup partials), then kernel B (their sum), into the current batch. */
-  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): void {
+  denseGradients(buf: DenseGradBuffers, p: DenseGradParams): boolean {
     const { n, dims } = p;
     const L = dims.length - 1;
     const sg = this.fixedSubgroupSize();
@@ -480,7 +480,7 @@ export class WebGpuBackend implements Backend {
     const sums: Binding[] = [this.slice(part, 0, groups * stride)];
     for (let l = 0; l < L; l++) sums.push(this.slice(buf.dW[l], 0, dims[l] * dims[l + 1]), this.slice(buf.db[l], 0, dims[l + 1]));
     sums.push(this.slice(buf.loss, 0, 1));
-    // Adam inside kernel B when its 3 more bindings fit; else one adamStep per tensor after it.
+    // Adam inside kernel B when its 3 more bindings fit; else the caller steps each tensor after it.
     const fits = !!buf.adam && 2 * L + 5 <= this.device.limits.maxStorageBuffersPerShaderStage;
     const u = fits ? buf.adam : undefined;
     const adam = u && { offsetsW: u.offsetsW, offsetsB: u.offsetsB, decoupled: u.p.decoupled };
@@ -495,14 +495,7 @@ export class WebGpuBackend implements Backend {
     this.run(denseGradSumKey(dims, sg, p.accumulateLoss, adam), () => denseGradSumKernel(dims, sg, p.accumulateLoss, adam), sums, paramsB, [Math.ceil(stride / 4 / DENSE_SUM_WG), 1, 1], 2 * groups * stride);
     // The queue orders the buffer's next use after these dispatches.
     this.free(part);
-    const a = buf.adam;
-    if (a && !fits) {
-      for (let l = 0; l < L; l++) {
-        const nw = dims[l] * dims[l + 1], nb = dims[l + 1];
-        this.adamStep(buf.layers[l][0], buf.dW[l], this.view(a.m, a.offsetsW[l], nw), this.view(a.v, a.offsetsW[l], nw), nw, a.p);
-        this.adamStep(buf.layers[l][1], buf.db[l], this.view(a.m, a.offsetsB[l], nb), this.view(a.v, a.offsetsB[l], nb), nb, a.p);
-      }
-    }
+    return fits;
   }
 
   dispatch(kernel: CustomKernel, inputs: unknown[], outputs: unknown[]): void {
