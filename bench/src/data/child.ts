@@ -28,6 +28,7 @@ const cfg = JSON.parse(cfgJson ?? '{}') as {
   recycle?: boolean;
   batches?: number;
   rounds?: number;
+  prefetch?: number;
 };
 
 /** The dataset: 15 float32 features f0..f14 and a float32 label = 16 float columns. */
@@ -108,7 +109,7 @@ async function arrow(): Promise<object> {
 
 function makeLoader(persistentWorkers = false): DataLoader {
   const source = cfg.format === 'parquet' ? parquetSource(cfg.path!) : arrowSource(cfg.path!);
-  return new DataLoader(source, { label: 'label', batchSize: 1024, shuffle: true, shuffleBuffer: 65536, prefetch: 4, workers: cfg.workers ?? 0, seed: 1, persistentWorkers });
+  return new DataLoader(source, { label: 'label', batchSize: 1024, shuffle: true, shuffleBuffer: 65536, prefetch: cfg.prefetch ?? 4, workers: cfg.workers ?? 0, seed: 1, persistentWorkers });
 }
 
 async function loader(): Promise<object> {

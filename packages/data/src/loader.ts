@@ -3,10 +3,10 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatch, tableFromIPC, tableToIPC, Table, type DataType, type Vector } from 'apache-arrow';
 import { Batch } from './batch.js';
 import { DataError, deserializeError } from './errors.js';
-import { BufferRecycler, ownsBuffer } from './recycle.js';
+import { BufferRecycler } from './recycle.js';
 import { Pipeline, type PipelinePlan } from './pipeline.js';
 import { columnKind } from './schema.js';
-import { createCredits, CreditReader } from './credits.js';
+import { createSlotRing, SlotReader, SLOT_BATCH } from './slots.js';
 import { ScanStats, checkShard, trackWorker, type BadRow, type Shard, type Source } from './source.js';
 
 /** A per-batch transform: a function (runs on the thread that iterates the loader). */
@@ -259,76 +259,94 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.stats.badRows = s.badRows.slice();
   }
 
-  /** Iteration through `count` worker threads, merged round-robin in a deterministic order. */
+  /**
+   * Iteration through `count` worker threads, merged round-robin in a deterministic order.
+   * Split into small pieces (start, one epoch, its end, the tails, finish) so that V8 does not
+   * recompile one large generator each time a pass reaches its rarely taken parts.
+   */
   private workerIterator(count: number, firstEpoch: number): AsyncIterator<Batch> {
     const self = this;
     async function* gen(): AsyncGenerator<Batch> {
-      const plan = { ...(await self.resolve()).plan, firstEpoch };
-      const o = self.options;
-      const fnTransform = typeof o.transform === 'function' ? o.transform : undefined;
-      const spec = o.transform && typeof o.transform !== 'function' ? normalizeSpec(o.transform) : undefined;
-      // Tails are merged on this thread, so a module transform also runs here for them.
-      const tailTransform = fnTransform ?? (spec ? await loadTransformSpec(spec) : undefined);
-      const persistent = !!o.persistentWorkers;
-      if (persistent && self.iterating) throw new DataError('ARGUMENT', 'a loader with persistentWorkers runs one iteration at a time (finish or break out of the other one first)');
-      const credits = Math.max(1, Math.ceil((o.prefetch ?? DEFAULTS.prefetch) / count));
-      let kept = persistent ? self.pool : undefined;
-      if (kept?.failed) {
-        await kept.close();
-        kept = undefined;
-      }
-      const pool = kept ?? new WorkerPool(count, self.source.descriptor!()!, spec, credits);
-      if (persistent) self.pool = pool;
-      self.activePool = pool;
-      self.iterating = true;
-      const skipped = new ScanStats();
-      let index = 0;
+      const run = await self.startWorkerRun(count, firstEpoch);
       let complete = false;
       try {
-        pool.start();
-        pool.begin(plan);
-        for (let epoch = firstEpoch; epoch < firstEpoch + plan.epochs; epoch++) {
-          const active = Array.from({ length: count }, (_, i) => i);
-          const tails: Batch[] = [];
-          let pos = 0;
-          while (active.length) {
-            const w = active[pos];
-            const msg = await pool.take(w);
-            if (msg.kind === 'epochEnd') {
-              if (msg.tail) tails[w] = msg.tail;
-              self.currentKernel = pool.kernel;
-              skipped.merge(msg.stats);
-              self.syncStats(skipped);
-              active.splice(pos, 1);
-              if (pos >= active.length) pos = 0;
-              continue;
-            }
-            pos = (pos + 1) % active.length;
-            const b = renumber(msg.batch, epoch, index++);
-            yield fnTransform ? await fnTransform(b) : b;
-          }
-          for (const b of mergeTails(tails.filter(Boolean), plan.batchSize, !!o.dropLast)) {
-            const t = renumber(b, epoch, index++);
-            yield tailTransform ? await tailTransform(t) : t;
-          }
-          index = 0;
-        }
+        run.pool.start();
+        run.pool.begin(run.plan);
+        for (let epoch = firstEpoch; epoch < firstEpoch + run.plan.epochs; epoch++) yield* self.workerEpoch(run, epoch);
         complete = true;
       } finally {
-        self.iterating = false;
-        if (self.activePool === pool && !persistent) self.activePool = undefined;
-        if (!persistent || pool.failed) {
-          if (self.pool === pool) self.pool = undefined;
-          await pool.close();
-        } else await pool.end(complete);
+        await self.finishWorkerRun(run, complete);
       }
     }
     return prefetch(gen(), 0);
   }
 
+  private async startWorkerRun(count: number, firstEpoch: number): Promise<WorkerRun> {
+    const plan = { ...(await this.resolve()).plan, firstEpoch };
+    const o = this.options;
+    const fnTransform = typeof o.transform === 'function' ? o.transform : undefined;
+    const spec = o.transform && typeof o.transform !== 'function' ? normalizeSpec(o.transform) : undefined;
+    // Tails are merged on this thread, so a module transform also runs here for them.
+    const tailTransform = fnTransform ?? (spec ? await loadTransformSpec(spec) : undefined);
+    const persistent = !!o.persistentWorkers;
+    if (persistent && this.iterating) throw new DataError('ARGUMENT', 'a loader with persistentWorkers runs one iteration at a time (finish or break out of the other one first)');
+    const slots = Math.max(1, Math.ceil((o.prefetch ?? DEFAULTS.prefetch) / count));
+    let kept = persistent ? this.pool : undefined;
+    if (kept?.failed) {
+      await kept.close();
+      kept = undefined;
+    }
+    const pool = kept ?? new WorkerPool(count, this.source.descriptor!()!, spec, slots, this.recycler);
+    if (persistent) this.pool = pool;
+    this.iterating = true;
+    return { pool, plan, count, persistent, fnTransform, tailTransform, skipped: new ScanStats() };
+  }
+
+  private async *workerEpoch(run: WorkerRun, epoch: number): AsyncGenerator<Batch> {
+    const e: WorkerEpoch = { active: Array.from({ length: run.count }, (_, i) => i), pos: 0, tails: [], index: 0 };
+    const fn = run.fnTransform;
+    while (e.active.length) {
+      const w = e.active[e.pos];
+      const msg = await run.pool.take(w);
+      if (msg.kind !== 'batch') {
+        this.workerEpochEnd(run, e, w, msg);
+        continue;
+      }
+      e.pos = (e.pos + 1) % e.active.length;
+      const b = renumber(msg.batch, epoch, e.index++);
+      yield fn ? await fn(b) : b;
+    }
+    yield* this.workerTails(run, e, epoch);
+  }
+
+  /** Worker w finished the epoch: it leaves the round-robin; its tail and stats are kept. */
+  private workerEpochEnd(run: WorkerRun, e: WorkerEpoch, w: number, msg: Extract<WorkerMsg, { kind: 'epochEnd' }>): void {
+    if (msg.tail) e.tails[w] = msg.tail;
+    this.currentKernel = run.pool.kernel;
+    run.skipped.merge(msg.stats);
+    this.syncStats(run.skipped);
+    e.active.splice(e.pos, 1);
+    if (e.pos >= e.active.length) e.pos = 0;
+  }
+
+  /** The workers' partial last batches, merged on this thread. */
+  private async *workerTails(run: WorkerRun, e: WorkerEpoch, epoch: number): AsyncGenerator<Batch> {
+    for (const b of mergeTails(e.tails.filter(Boolean), run.plan.batchSize, !!this.options.dropLast)) {
+      const t = renumber(b, epoch, e.index++);
+      yield run.tailTransform ? await run.tailTransform(t) : t;
+    }
+  }
+
+  private async finishWorkerRun(run: WorkerRun, complete: boolean): Promise<void> {
+    const { pool } = run;
+    this.iterating = false;
+    if (!run.persistent || pool.failed) {
+      if (this.pool === pool) this.pool = undefined;
+      await pool.close();
+    } else await pool.end(complete);
+  }
+
   private pool?: WorkerPool;
-  /** The pool of the iteration under way (persistent or not), for recycle. */
-  private activePool?: WorkerPool;
   private iterating = false;
 
   private readonly recycler = new BufferRecycler();
@@ -340,11 +358,7 @@ export class DataLoader implements AsyncIterable<Batch> {
    * overwrites them (with workers, they are moved back to the worker threads and are empty here).
    */
   recycle(b: { x: Float32Array; y?: Float32Array }): void {
-    if ((this.options.workers ?? 0) > 0) {
-      // back to the worker threads, four arrays per message (moved, not copied)
-      this.activePool?.giveBack(b.x, b.y);
-      return;
-    }
+    // with workers too: their batches are copied out of shared slots on this thread
     this.recycler.give(b.x);
     this.recycler.give(b.y);
   }
@@ -474,6 +488,25 @@ export function prefetch<T>(src: AsyncGenerator<T>, depth: number): AsyncIterato
 
 // ---------------------------------------------------------------- workers
 
+/** One iteration through the worker threads. */
+interface WorkerRun {
+  pool: WorkerPool;
+  plan: PipelinePlan;
+  count: number;
+  persistent: boolean;
+  fnTransform?: BatchTransformFn;
+  tailTransform?: BatchTransformFn;
+  skipped: ScanStats;
+}
+
+/** Where one epoch's round-robin over the workers is. */
+interface WorkerEpoch {
+  active: number[];
+  pos: number;
+  tails: Batch[];
+  index: number;
+}
+
 type WorkerMsg =
   | { kind: 'batch'; batch: Batch }
   | { kind: 'epochEnd'; tail?: Batch; stats: { skippedRows: number; badRows: BadRow[] } };
@@ -516,13 +549,15 @@ export function batchFromWire(w: WireBatch): Batch {
 
 /**
  * The worker threads of a loader. Started once; each iteration is a run (`begin`, `take`
- * until its epochs end, `end`). Each worker runs ahead by at most its credits (credits.ts);
- * messages of a cancelled run are dropped, their credits returned. Idle workers are
- * unref'd so that a persistent pool does not keep the process alive.
+ * until its epochs end, `end`). Each worker hands batches over through its ring of shared
+ * slots (slots.ts), at most a ring's worth ahead; items and messages of a cancelled run are
+ * dropped, their slots freed. Idle workers are unref'd so that a persistent pool does not keep
+ * the process alive.
  */
 class WorkerPool {
   private workers: Worker[] = [];
-  private credits: CreditReader[] = [];
+  private rings: SlotReader[] = [];
+  /** Messages that stand for ring items (batches that do not fit a slot, epoch ends), in order. */
   private queues: WorkerMsg[][] = [];
   private waiters: ((() => void) | undefined)[] = [];
   private ended: boolean[] = [];
@@ -532,6 +567,7 @@ class WorkerPool {
   private started = false;
   private run = 0;
   private cancelled = 0;
+  private plan?: PipelinePlan;
   /** The kernel kind the workers reported. */
   kernel?: string;
 
@@ -539,7 +575,9 @@ class WorkerPool {
     private readonly count: number,
     private readonly descriptor: { kind: string; args: unknown },
     private readonly transform: TransformSpec | undefined,
-    private readonly creditLimit: number,
+    private readonly slots: number,
+    /** Arrays the consumer recycled: batches are copied out of their slots into these. */
+    private readonly recycler: BufferRecycler,
   ) {}
 
   get failed(): boolean {
@@ -551,16 +589,14 @@ class WorkerPool {
     this.started = true;
     const entry = workerEntry();
     for (let i = 0; i < this.count; i++) {
-      const credits = createCredits(this.creditLimit);
       const w = new Worker(entry.url, {
-        workerData: { descriptor: this.descriptor, transform: this.transform, credits },
+        workerData: { descriptor: this.descriptor, transform: this.transform },
         execArgv: entry.execArgv,
         stdout: false,
         stderr: false,
       });
       trackWorker(1);
       this.workers.push(w);
-      this.credits.push(new CreditReader(credits));
       this.queues.push([]);
       this.waiters.push(undefined);
       this.ended.push(true);
@@ -577,10 +613,16 @@ class WorkerPool {
   begin(plan: PipelinePlan): void {
     if (this.failure) throw this.failure;
     this.run++;
+    this.plan = plan;
+    const xCap = plan.batchSize * plan.features.length;
+    const yCap = plan.label !== undefined ? plan.batchSize : 0;
     for (let i = 0; i < this.count; i++) {
+      const r = this.rings[i]?.init;
+      // a ring is kept across runs (no run is under way now: the last one ended)
+      if (!r || r.xCap < xCap || r.yCap < yCap) this.rings[i] = new SlotReader(createSlotRing(this.slots, xCap, yCap));
       this.ended[i] = false;
       this.workers[i].ref();
-      this.workers[i].postMessage({ type: 'run', run: this.run, plan: { ...plan, split: { index: i, count: this.count }, passthroughTypes: [] } });
+      this.workers[i].postMessage({ type: 'run', run: this.run, plan: { ...plan, split: { index: i, count: this.count }, passthroughTypes: [] }, ring: this.rings[i].init });
     }
   }
 
@@ -590,8 +632,7 @@ class WorkerPool {
       return;
     }
     if (m.run !== this.run || this.cancelled === this.run) {
-      // a cancelled run's batch: give its credit back
-      if (m.type === 'batch') this.credits[i].taken();
+      // a cancelled run's message: its ring item is skipped by run id
       if (m.type === 'runEnd' && m.run === this.run) {
         this.ended[i] = true;
         this.endWaiter?.();
@@ -613,6 +654,7 @@ class WorkerPool {
     const w = this.waiters[i];
     this.waiters[i] = undefined;
     w?.();
+    this.rings[i]?.wake();
   }
 
   private fail(e: Error): void {
@@ -622,18 +664,56 @@ class WorkerPool {
     this.endWaiter?.();
   }
 
+  /**
+   * The next item of worker i: a batch copied out of its slot, or the message its slot stands
+   * for. The common case is a small function of its own, apart from the waits and the rare
+   * items: V8 then has no reason to recompile it when a pass reaches its end.
+   */
   async take(i: number): Promise<WorkerMsg> {
     for (;;) {
-      if (this.failure) throw this.failure;
-      const q = this.queues[i];
-      if (q.length) {
-        const m = q.shift()!;
-        if (m.kind === 'batch') this.credits[i].taken();
-        return m;
-      }
-      if (this.ended[i]) throw new DataError('WORKER', `loader worker ${i} ended its run without finishing its epoch`);
-      await new Promise<void>((r) => (this.waiters[i] = r));
+      const b = this.slotBatch(i);
+      if (b) return b;
+      const m = await this.takeOther(i);
+      if (m) return m;
     }
+  }
+
+  /** The next item when it is a batch of this run in a slot. */
+  private slotBatch(i: number): WorkerMsg | undefined {
+    const ring = this.rings[i];
+    const item = ring.peek();
+    if (!item || item.kind !== SLOT_BATCH || item.run !== this.run || this.failure) return undefined;
+    const { x, y } = ring.views();
+    const plan = this.plan!;
+    const batch = new Batch({ x: this.recycler.copy(x), y: y.length ? this.recycler.copy(y) : new Float32Array(0), n: item.n, featureNames: plan.features, label: plan.label });
+    ring.free();
+    return { kind: 'batch', batch };
+  }
+
+  /** Anything else: a message the next slot stands for, a cancelled run's leftovers, or a wait. */
+  private async takeOther(i: number): Promise<WorkerMsg | undefined> {
+    if (this.failure) throw this.failure;
+    const ring = this.rings[i];
+    const item = ring.peek();
+    if (item) {
+      if (item.run !== this.run) ring.free(); // left over from a cancelled run
+      else if (item.kind !== SLOT_BATCH) {
+        const q = this.queues[i];
+        if (q.length) {
+          ring.free();
+          return q.shift()!;
+        }
+        // the message is posted but not received yet
+        await new Promise<void>((r) => (this.waiters[i] = r));
+      }
+      return undefined;
+    }
+    if (this.ended[i]) throw new DataError('WORKER', `loader worker ${i} ended its run without finishing its epoch`);
+    await new Promise<void>((r) => {
+      this.waiters[i] = r;
+      void ring.wait().then(r);
+    });
+    return undefined;
   }
 
   /**
@@ -644,8 +724,8 @@ class WorkerPool {
     if (!complete) {
       this.cancelled = this.run;
       for (let i = 0; i < this.count; i++) {
-        this.credits[i].cancel(this.run);
-        for (const m of this.queues[i]) if (m.kind === 'batch') this.credits[i].taken();
+        this.rings[i]?.cancel(this.run);
+        this.rings[i]?.drain();
         this.queues[i] = [];
       }
     }
@@ -656,24 +736,8 @@ class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (let i = 0; i < this.waiters.length; i++) this.wake(i);
     await Promise.all(this.workers.map((w) => w.terminate().catch(() => 0)));
-  }
-
-  private returned: ArrayBuffer[] = [];
-  private returnTo = 0;
-
-  /** Moves a consumer's finished arrays back to the workers, a few at a time, round-robin. */
-  giveBack(...arrays: (Float32Array | undefined)[]): void {
-    if (this.closed || !this.workers.length) return;
-    for (const a of arrays) {
-      // only arrays that own their whole buffer, as the workers made them
-      if (ownsBuffer(a) && !this.returned.includes(a.buffer as ArrayBuffer)) this.returned.push(a.buffer as ArrayBuffer);
-    }
-    if (this.returned.length < 4) return;
-    const buffers = this.returned;
-    this.returned = [];
-    const w = this.workers[this.returnTo++ % this.workers.length];
-    w.postMessage({ type: 'buffers', buffers }, buffers);
   }
 }
 

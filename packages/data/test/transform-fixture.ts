@@ -32,3 +32,13 @@ export function widen(options: { extra: number }) {
     return new Batch({ x, y: b.y, n: b.n, featureNames: names, label: b.label, columns: b.columns, epoch: b.epoch, index: b.index });
   };
 }
+
+/**
+ * Widens only the batches whose first label is a multiple of `every` (decided by content, so
+ * that every thread decides alike): batches of two shapes, so that workers hand some over by
+ * slot and some by message.
+ */
+export function widenSome(options: { extra: number; every: number }) {
+  const w = widen(options);
+  return (b: Batch) => (Math.round(b.y[0]) % options.every === 0 ? w(b) : b);
+}
