@@ -614,6 +614,7 @@ class WorkerPool {
     if (this.failure) throw this.failure;
     this.run++;
     this.plan = plan;
+    this.ahead = [];
     const xCap = plan.batchSize * plan.features.length;
     const yCap = plan.label !== undefined ? plan.batchSize : 0;
     for (let i = 0; i < this.count; i++) {
@@ -671,18 +672,39 @@ class WorkerPool {
    */
   async take(i: number): Promise<WorkerMsg> {
     for (;;) {
-      const b = this.slotBatch(i);
-      if (b) return b;
+      const b = this.ahead[i] ?? this.slotBatch(i);
+      if (b) {
+        this.ahead[i] = undefined;
+        if (!this.copyScheduled) {
+          this.copyScheduled = true;
+          setImmediate(this.copyAhead);
+        }
+        return b;
+      }
       const m = await this.takeOther(i);
       if (m) return m;
     }
   }
 
+  /** Batches already copied out of their slots, one per worker at most. */
+  private ahead: (WorkerMsg | undefined)[] = [];
+  private copyScheduled = false;
+
+  /**
+   * After a take, on the next turn of the event loop: copies each worker's next batch out of its
+   * slot while the consumer works (a GPU step it awaits), instead of when it asks for the batch.
+   */
+  private readonly copyAhead = (): void => {
+    this.copyScheduled = false;
+    for (let i = 0; i < this.count; i++) if (!this.ahead[i]) this.ahead[i] = this.slotBatch(i);
+  };
+
   /** The next item when it is a batch of this run in a slot. */
   private slotBatch(i: number): WorkerMsg | undefined {
     const ring = this.rings[i];
+    if (!ring) return undefined;
     const item = ring.peek();
-    if (!item || item.kind !== SLOT_BATCH || item.run !== this.run || this.failure) return undefined;
+    if (!item || item.kind !== SLOT_BATCH || item.run !== this.run || this.failure || this.cancelled === this.run) return undefined;
     const { x, y } = ring.views();
     const plan = this.plan!;
     const batch = new Batch({ x: this.recycler.copy(x), y: y.length ? this.recycler.copy(y) : new Float32Array(0), n: item.n, featureNames: plan.features, label: plan.label });
@@ -727,6 +749,7 @@ class WorkerPool {
         this.rings[i]?.cancel(this.run);
         this.rings[i]?.drain();
         this.queues[i] = [];
+        this.ahead[i] = undefined;
       }
     }
     while (!this.failure && this.ended.some((e) => !e)) await new Promise<void>((r) => (this.endWaiter = r));
