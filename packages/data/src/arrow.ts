@@ -130,7 +130,7 @@ export class IpcFile {
         // two buffers, alternating: one being read ahead while the caller copies the other
         const k = (this.turn ^= 1);
         const cur = this.pools[k];
-        if (!cur || cur.byteLength < total) this.pools[k] = new Uint8Array(Math.max(total, (cur?.byteLength ?? 0) * 1.25) + 64);
+        if (!cur || cur.byteLength < total) this.pools[k] = takeBody(total) ?? new Uint8Array(Math.max(total, (cur?.byteLength ?? 0) * 1.25) + 64);
         into = this.pools[k];
       }
       const bytes = await this.file.readExact(block.offset, total, into);
@@ -161,8 +161,26 @@ export class IpcFile {
 
   async close(): Promise<void> {
     this.arrowReader = undefined;
+    for (const b of this.pools) if (b) giveBody(b);
+    this.pools = [undefined, undefined];
     await this.file.close();
   }
+}
+
+/**
+ * Body buffers of closed files, for the next file this thread opens (the next epoch's scan): a
+ * new 4 MiB buffer is fresh pages, faulted in by its first read (2–4 ms here, per buffer).
+ * Only transient reads use them, whose caller is done with a batch before the file closes.
+ */
+const freeBodies: Uint8Array[] = [];
+
+function takeBody(bytes: number): Uint8Array | undefined {
+  const i = freeBodies.findIndex((b) => b.byteLength >= bytes);
+  return i < 0 ? undefined : freeBodies.splice(i, 1)[0];
+}
+
+function giveBody(b: Uint8Array): void {
+  if (freeBodies.length < 4 && !freeBodies.includes(b)) freeBodies.push(b);
 }
 
 interface ArrowUnit extends Unit {

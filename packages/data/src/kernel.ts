@@ -330,7 +330,9 @@ export function layoutFor(features: number, label: boolean): KernelLayout {
 export function createKernels(layout: KernelLayout, prefer?: 'wasm' | 'js'): Kernels {
   const want = prefer ?? (process.env.GANTRY_DATA_KERNEL === 'js' ? 'js' : 'wasm');
   if (want === 'wasm' && !wasmBroken) {
-    const key = `${layout.rowBytes}/${layout.width}/${layout.xBytes}/${layout.labelOff}`;
+    const key = layoutKey(layout);
+    const kept = freeKernels.get(key)?.pop();
+    if (kept) return kept;
     try {
       let mod = moduleCache.get(key);
       if (!mod) {
@@ -343,4 +345,21 @@ export function createKernels(layout: KernelLayout, prefer?: 'wasm' | 'js'): Ker
     }
   }
   return new JsKernels(layout);
+}
+
+const layoutKey = (l: KernelLayout) => `${l.rowBytes}/${l.width}/${l.xBytes}/${l.labelOff}`;
+const freeKernels = new Map<string, Kernels[]>();
+
+/**
+ * Hands kernels back once their pipeline has finished, for the thread's next pipeline of that
+ * layout: a new instance's memory (the shuffle buffer: 4 MiB for 64k rows of 16 floats) is
+ * fresh pages, faulted in at each iteration's start (~1–2 ms here). Pipelines initialise every
+ * region before they read it, so stale contents do no harm.
+ */
+export function releaseKernels(k: Kernels): void {
+  if (k.kind !== 'wasm-simd') return;
+  const key = layoutKey(k.layout);
+  let list = freeKernels.get(key);
+  if (!list) freeKernels.set(key, (list = []));
+  if (list.length < 2 && !list.includes(k)) list.push(k);
 }

@@ -1,7 +1,7 @@
 import { vectorFromArray, type DataType, type RecordBatch, type Vector } from 'apache-arrow';
 import { Batch } from './batch.js';
 import { DataError } from './errors.js';
-import { createKernels, layoutFor, type Kernels } from './kernel.js';
+import { createKernels, layoutFor, releaseKernels, type Kernels } from './kernel.js';
 import type { BufferRecycler } from './recycle.js';
 import { Rng, mixSeed } from './rng.js';
 import { toF32 } from './schema.js';
@@ -79,13 +79,21 @@ export class Pipeline {
     return this.K.kind;
   }
 
+  /** The events of every epoch; a pipeline runs once (its kernels go back to the thread's pool at the end). */
   async *run(): AsyncGenerator<PipelineEvent> {
+    if (this.ran) throw new Error('a Pipeline runs once');
+    this.ran = true;
     const first = this.plan.firstEpoch ?? 0;
-    for (let e = first; e < first + this.plan.epochs; e++) {
-      yield* this.epoch(e);
-      yield { kind: 'epochEnd', epoch: e };
+    try {
+      for (let e = first; e < first + this.plan.epochs; e++) {
+        yield* this.epoch(e);
+        yield { kind: 'epochEnd', epoch: e };
+      }
+    } finally {
+      releaseKernels(this.K);
     }
   }
+  private ran = false;
 
   /**
    * One epoch. Kept small on purpose: the row work is in EpochCutter's methods, so that V8
