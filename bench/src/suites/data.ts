@@ -116,7 +116,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     // The bar's configuration: decoding in one (persistent) worker thread, so that the
     // consumer's thread only copies batches out; the consumer is a training step that awaits
     // the device and hands each batch back once it has used it (DataLoader.recycle), as
-    // @gantry/models' fit does. (Until 2026-12-01 17:55 the barred consumer did not recycle;
+    // @gantry/models' fit does. (Until 2026-12-01 17:35 the barred consumer did not recycle;
     // that row is still measured, next to it: its thread then collects a fresh 64 KB a batch,
     // about one mark-compact per 10 MB, with 6–9 ms of incremental marking each.) The other
     // rows are for comparison.
