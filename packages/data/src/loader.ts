@@ -696,7 +696,11 @@ class WorkerPool {
    */
   private readonly copyAhead = (): void => {
     this.copyScheduled = false;
-    for (let i = 0; i < this.count; i++) if (!this.ahead[i]) this.ahead[i] = this.slotBatch(i);
+    for (let i = 0; i < this.count; i++) {
+      if (!this.ahead[i]) this.ahead[i] = this.slotBatch(i);
+      // the worker's wake-up, left by the frees (slots.ts), off the consumer's path as well
+      this.rings[i]?.flush();
+    }
   };
 
   /** The next item when it is a batch of this run in a slot. */
@@ -726,6 +730,7 @@ class WorkerPool {
           return q.shift()!;
         }
         // the message is posted but not received yet
+        ring.flush();
         await new Promise<void>((r) => (this.waiters[i] = r));
       }
       return undefined;

@@ -45,27 +45,41 @@ describe('slot ring', () => {
     expect(got).toBe(true);
   });
 
-  it('a full writer wakes once half the ring is free, not at every freed slot', async () => {
+  it('a full writer wakes once half the ring is free, at a flush or when the ring runs low', async () => {
     const init = createSlotRing(4, 1, 0);
     const w = new SlotWriter(init);
     const r = new SlotReader(init);
-    for (let k = 0; k < 4; k++) {
-      await w.acquire(1);
-      w.publishBatch(1, 1, f32(k), f32());
-    }
+    const fill = async (k0: number, count: number) => {
+      for (let k = 0; k < count; k++) {
+        expect(await w.acquire(1)).toBe(true);
+        w.publishBatch(1, 1, f32(k0 + k), f32());
+      }
+    };
+    const settle = () => new Promise((res) => setTimeout(res, 10));
+    await fill(0, 4);
     let got = false;
-    const p = w.acquire(1).then(() => (got = true));
-    await new Promise((res) => setTimeout(res, 10));
+    let p = w.acquire(1).then(() => (got = true));
+    await settle();
     r.free();
-    await new Promise((res) => setTimeout(res, 10));
+    r.flush();
+    await settle();
     expect(got).toBe(false); // one slot free: still waiting
+    r.free(); // two free, but the wake-up waits for a flush
+    await settle();
+    expect(got).toBe(false);
+    r.flush();
+    await p;
+    await fill(10, 2);
+    // without a flush: the free that leaves one item wakes the writer
+    got = false;
+    p = w.acquire(1).then(() => (got = true));
     r.free();
-    await p; // two free: awake
-    for (let k = 0; k < 2; k++) {
-      expect(await w.acquire(1)).toBe(true);
-      w.publishBatch(1, 1, f32(10 + k), f32());
-    }
-    expect(Array.from(r.views().x)).toEqual([2]);
+    r.free();
+    await settle();
+    expect(got).toBe(false);
+    r.free(); // one item left
+    await p;
+    expect(Array.from(r.views().x)).toEqual([11]);
   });
 
   it('cancelling a run releases a waiting writer with false; a new writer continues the count', async () => {
