@@ -355,10 +355,10 @@ export class DataLoader implements AsyncIterable<Batch> {
    * Hands a batch's arrays back for the loader to fill again, instead of allocating new ones: for
    * a consumer that is done with `b.x` and `b.y` when it takes the next batch (a training loop
    * that uploads each batch at once). The caller must not read them afterwards: a later batch
-   * overwrites them (with workers, they are moved back to the worker threads and are empty here).
+   * overwrites them. With workers too: their batches are copied out of the shared slots into
+   * these arrays, on this thread.
    */
   recycle(b: { x: Float32Array; y?: Float32Array }): void {
-    // with workers too: their batches are copied out of shared slots on this thread
     this.recycler.give(b.x);
     this.recycler.give(b.y);
   }
@@ -696,6 +696,7 @@ class WorkerPool {
    */
   private readonly copyAhead = (): void => {
     this.copyScheduled = false;
+    if (this.cancelled === this.run) return; // the consumer left; end() has drained the rings
     for (let i = 0; i < this.count; i++) {
       if (!this.ahead[i]) this.ahead[i] = this.slotBatch(i);
       // the worker's wake-up, left by the frees (slots.ts), off the consumer's path as well
@@ -708,7 +709,7 @@ class WorkerPool {
     const ring = this.rings[i];
     if (!ring) return undefined;
     const item = ring.peek();
-    if (!item || item.kind !== SLOT_BATCH || item.run !== this.run || this.failure || this.cancelled === this.run) return undefined;
+    if (!item || item.kind !== SLOT_BATCH || item.run !== this.run || this.failure) return undefined;
     const { x, y } = ring.views();
     const plan = this.plan!;
     const batch = new Batch({ x: this.recycler.copy(x), y: y.length ? this.recycler.copy(y) : new Float32Array(0), n: item.n, featureNames: plan.features, label: plan.label });

@@ -47,7 +47,6 @@ export class Pipeline {
   private readonly K: Kernels;
   private readonly P: number;
   private readonly width: number;
-  private readonly d: number;
   private readonly reg: Regions;
 
   constructor(
@@ -58,8 +57,7 @@ export class Pipeline {
     private readonly recycler?: BufferRecycler,
   ) {
     const hasLabel = plan.label !== undefined;
-    this.d = plan.features.length;
-    const L = layoutFor(this.d, hasLabel);
+    const L = layoutFor(plan.features.length, hasLabel);
     this.width = L.width;
     this.K = createKernels(L, plan.kernel);
     this.P = plan.pieceRows ?? 8192;

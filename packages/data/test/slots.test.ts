@@ -5,11 +5,14 @@ import { SLOT_BATCH, SLOT_MESSAGE, SlotReader, SlotWriter, createSlotRing } from
 // the loader tests run it across threads.
 describe('slot ring', () => {
   const f32 = (...v: number[]) => Float32Array.from(v);
+  /** A ring with both of its ends. */
+  const ring = (slots: number, xCap: number, yCap: number) => {
+    const init = createSlotRing(slots, xCap, yCap);
+    return { init, w: new SlotWriter(init), r: new SlotReader(init) };
+  };
 
   it('hands items over in order, through many wrap-arounds, and copies them out exactly', async () => {
-    const init = createSlotRing(3, 6, 2);
-    const w = new SlotWriter(init);
-    const r = new SlotReader(init);
+    const { w, r } = ring(3, 6, 2);
     for (let k = 0; k < 10; k++) {
       expect(await w.acquire(1)).toBe(true);
       if (k % 4 === 3) w.publishMessage(1);
@@ -29,9 +32,7 @@ describe('slot ring', () => {
   });
 
   it('a writer waits while every slot is full, and goes on once one is freed', async () => {
-    const init = createSlotRing(2, 4, 0);
-    const w = new SlotWriter(init);
-    const r = new SlotReader(init);
+    const { w, r } = ring(2, 4, 0);
     for (let k = 0; k < 2; k++) {
       expect(await w.acquire(1)).toBe(true);
       w.publishBatch(1, 1, f32(k), f32());
@@ -46,9 +47,7 @@ describe('slot ring', () => {
   });
 
   it('a full writer wakes once half the ring is free, at a flush or when the ring runs low', async () => {
-    const init = createSlotRing(4, 1, 0);
-    const w = new SlotWriter(init);
-    const r = new SlotReader(init);
+    const { w, r } = ring(4, 1, 0);
     const fill = async (k0: number, count: number) => {
       for (let k = 0; k < count; k++) {
         expect(await w.acquire(1)).toBe(true);
@@ -83,9 +82,7 @@ describe('slot ring', () => {
   });
 
   it('cancelling a run releases a waiting writer with false; a new writer continues the count', async () => {
-    const init = createSlotRing(1, 4, 0);
-    const w = new SlotWriter(init);
-    const r = new SlotReader(init);
+    const { init, w, r } = ring(1, 4, 0);
     expect(await w.acquire(1)).toBe(true);
     w.publishBatch(1, 1, f32(7), f32());
     const p = w.acquire(1);
@@ -102,9 +99,7 @@ describe('slot ring', () => {
   });
 
   it('a reader waiting for an item wakes when one is published, or when woken', async () => {
-    const init = createSlotRing(2, 4, 0);
-    const w = new SlotWriter(init);
-    const r = new SlotReader(init);
+    const { w, r } = ring(2, 4, 0);
     const a = r.wait();
     await w.acquire(1);
     w.publishBatch(1, 1, f32(1), f32());
